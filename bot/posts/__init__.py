@@ -1,0 +1,1 @@
+"""Posts out of paragraphs: templates, fitting to a network's length rules, threads, facets."""
