@@ -32,6 +32,10 @@ CONFIG_OPTION = typer.Option(
 def _register_commands() -> None:
     # Each module adds its commands to `app`; their heavy imports happen inside the commands.
     from bot.cli import cables_cmd  # noqa: F401
+    from bot.cli import picks_cmd  # noqa: F401
+    from bot.cli import post_cmd  # noqa: F401
+    from bot.cli import preview_cmd  # noqa: F401
+    from bot.cli import worker_cmd  # noqa: F401
 
 
 def main() -> None:

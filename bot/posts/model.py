@@ -29,7 +29,7 @@ class Post:
     text: str
     length: int  # counted the network's way
     limit: int
-    quote: str  # the exact excerpt of the paragraph this post carries
+    quote: str  # the excerpt of the paragraph this post carries, as shown: its own words, "…" where cut
     facets: tuple[Facet, ...] = ()
 
 

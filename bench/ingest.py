@@ -1,0 +1,172 @@
+"""Ingest speed and memory on the real corpus: cables/s, wall time and peak RSS, one process per run.
+
+    python bench/ingest.py            # pages on SQLite, the release CSV on SQLite, pages on PostgreSQL
+    python bench/ingest.py pages-sqlite pages-sqlite-scored
+    python bench/ingest.py --csv /path/cables.csv csv-sqlite
+
+Runs: parse-pages (parsing only, for reference), pages-sqlite, csv-sqlite, pages-postgresql, and each
+of the last three with `-scored` (the picker's scorer on, as `cablebot ingest` runs it). Each run is a
+fresh process with a fresh database, so that its peak RSS is its own. The CSV (251,287 rows built from
+the real pages by bench/make_release_csv.py) is cached under ~/.cache/cablebot/bench and built when
+missing. Goals (issue 2): >= 1,500 cables/s parse-and-store on one core, the 251k CSV in under 3 minutes,
+peak RSS under 300 MB; scoring within 25% of the speed without it (issue 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CABLEBOT_SHARED") or REPO / ".." / "shared").resolve()
+PAGES = SHARED / "cables" / "html"
+CACHE = Path.home() / ".cache" / "cablebot" / "bench"
+DEFAULT_CSV = CACHE / "cables.csv"
+ROWS = 251_287
+POSTGRES = os.environ.get("CABLEBOT_TEST_POSTGRES_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+RUNS = [
+    "parse-pages",
+    "pages-sqlite",
+    "pages-sqlite-scored",
+    "csv-sqlite",
+    "csv-sqlite-scored",
+    "pages-postgresql",
+    "pages-postgresql-scored",
+]
+DEFAULT_RUNS = ["parse-pages", "pages-sqlite", "pages-sqlite-scored", "csv-sqlite", "pages-postgresql"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "runs", nargs="*", help=f"any of {', '.join(RUNS)}; default: {' '.join(DEFAULT_RUNS)}"
+    )
+    parser.add_argument("--csv", type=Path, default=DEFAULT_CSV, help="the release CSV (built when missing)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run(args.child, args.csv)))
+        return 0
+
+    runs = args.runs or DEFAULT_RUNS
+    unknown = set(runs) - set(RUNS)
+    if unknown:
+        parser.error(f"unknown run(s) {sorted(unknown)}; choose from {', '.join(RUNS)}")
+    if any(r.startswith("csv") for r in runs) and not args.csv.exists():
+        build_csv(args.csv)
+    # cables/s by wall time, and per CPU second of this process (other load on the machine, and on
+    # PostgreSQL the server's own work, do not count in the second).
+    print(f"{'run':<26}{'cables':>9}{'cables/s':>11}{'per CPU s':>11}{'wall s':>9}{'peak RSS MB':>13}")
+    for name in runs:
+        child = subprocess.run(
+            [sys.executable, __file__, "--child", name, "--csv", str(args.csv)],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+        )
+        if child.returncode != 0:
+            print(f"{name:<26}failed:\n{child.stderr}", file=sys.stderr)
+            return 1
+        r = json.loads(child.stdout.splitlines()[-1])
+        print(
+            f"{name:<26}{r['cables']:>9,}{r['rate']:>11,.0f}{r['cpu_rate']:>11,.0f}{r['wall']:>9.1f}"
+            f"{r['rss_mb']:>13.0f}" + (f"   ({r['note']})" if r.get("note") else "")
+        )
+    return 0
+
+
+def run(name: str, csv_path: Path) -> dict:
+    if name == "parse-pages":
+        from bot.sources import read_path
+
+        start, cpu = time.perf_counter(), _cpu()
+        cables = sum(1 for item in read_path(PAGES) if not isinstance(item, Exception))
+        return _result(cables, time.perf_counter() - start, _cpu() - cpu, "parsing only, nothing stored")
+
+    source = csv_path if name.startswith("csv") else PAGES
+    scored = name.endswith("-scored")
+    if "postgresql" in name:
+        return _on_postgres(lambda url: _ingest(url, source, scored))
+    with tempfile.TemporaryDirectory() as folder:
+        return _ingest(f"sqlite:///{folder}/bench.db", source, scored)
+
+
+def _ingest(url: str, source: Path, scored: bool) -> dict:
+    from bot.config import parse_config
+    from bot.ingest import find_scorer, ingest_paths
+    from bot.store import open_store
+
+    opening = time.perf_counter()
+    with open_store(url) as store:
+        scorer = find_scorer(parse_config({})) if scored else None
+        # Timed from here: opening (and migrating) the store happens once per process, not per cable.
+        start, cpu = time.perf_counter(), _cpu()
+        report = ingest_paths([source], store, scorer=scorer)
+        wall, cpu = time.perf_counter() - start, _cpu() - cpu
+        counts = store.counts()
+    cables = report.ingested + report.updated + report.skipped
+    note = (
+        f"{counts['paragraphs']:,} paragraphs, {report.failed} failed; "
+        f"opening the store took {start - opening:.2f} s"
+    )
+    return _result(cables, wall, cpu, note)
+
+
+def _on_postgres(work) -> dict:
+    import secrets
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(POSTGRES)
+    schema = f"cb_bench_{secrets.token_hex(4)}"
+    conninfo = dict(host=u.host, port=u.port or 5432, user=u.username, password=u.password, dbname=u.database)
+    with psycopg.connect(**conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        url = u.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False
+        )
+        return work(url)
+    finally:
+        with psycopg.connect(**conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _result(cables: int, wall: float, cpu: float, note: str = "") -> dict:
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "cables": cables,
+        "wall": wall,
+        "rate": cables / wall,
+        "cpu_rate": cables / cpu,
+        "rss_mb": rss_kb / 1024,
+        "note": note,
+    }
+
+
+def build_csv(path: Path) -> None:
+    builder = REPO / "bench" / "make_release_csv.py"
+    if not builder.exists():
+        sys.exit(f"{path} is missing and bench/make_release_csv.py (which builds it) does not exist yet")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"building {path} ({ROWS:,} rows) with {builder.name}...", file=sys.stderr)
+    subprocess.run(
+        [sys.executable, str(builder), str(path), "--rows", str(ROWS)], check=True, cwd=REPO
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

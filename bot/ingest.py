@@ -1,0 +1,238 @@
+"""Ingest: read cables from files, folders and the release CSV, and save them in batches.
+
+    report = ingest_paths([Path("cables/")], store, permalinks=config.permalinks)
+
+One bad input never stops an ingest: each is reported with its file (and row) and reason, and the rest
+goes on. Cables are saved a few hundred per transaction; each saved batch is handed, in the same
+transaction, to the picker's scorer (when `bot.picks` provides one), so that scores and corpus statistics
+are written with the cables they describe and no later pass over the corpus is needed.
+
+The scorer contract: `bot.picks.batch_scorer(config) -> BatchScorer | None`, where a BatchScorer is
+called as `scorer(connection, saved)` with the open write transaction and the list of
+`bot.store.cables.SavedCable` of the batch (paragraph rows are (cable_id, position); `replaced` holds
+the texts of paragraphs a fuller copy replaced).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.errors import ParseError
+from bot.model import Cable
+from bot.permalink import DEFAULT_PERMALINKS, PermalinkTemplate
+from bot.sources import HEAD_SIZE, detect_format, iter_release_csv, read_file
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from bot.config import Config
+    from bot.store import Store
+    from bot.store.cables import SavedCable
+
+BatchScorer = Callable[["Connection", "list[SavedCable]"], None]
+Progress = Callable[[int], None]  # called with the number of input bytes just consumed
+
+BATCH_SIZE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    where: str  # the file, with row or line when known
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestWarning:
+    ref_id: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.ref_id} ({self.where}): {self.message}"
+
+
+@dataclass
+class IngestReport:
+    ingested: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    warnings: list[IngestWarning] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ingested": self.ingested,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "failures": [{"where": f.where, "reason": f.reason} for f in self.failures],
+            "warnings": [{"ref_id": w.ref_id, "where": w.where, "message": w.message} for w in self.warnings],
+        }
+
+
+# --- finding and reading the inputs -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inputs:
+    files: list[Path]
+    missing: list[Failure]  # paths given that do not exist
+
+    @property
+    def total_bytes(self) -> int:
+        """What `progress` adds up to while these files are read."""
+        return sum(_size(p) for p in self.files)
+
+
+def find_inputs(paths: Sequence[Path]) -> Inputs:
+    """The files to read: each file given, and every file under each folder given (recursively, in
+    name order, hidden files skipped). A path that does not exist is a failure, not the end."""
+    files: list[Path] = []
+    missing: list[Failure] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(Failure(str(path), "no such file or folder"))
+    return Inputs(files, missing)
+
+
+def read_files(
+    files: Sequence[Path],
+    permalinks: PermalinkTemplate = DEFAULT_PERMALINKS,
+    progress: Progress | None = None,
+) -> Iterator[Cable | ParseError]:
+    """Every cable (or the error that stands for it) in `files`, reporting bytes consumed to `progress`."""
+    advance = progress or (lambda _n: None)
+    for path in files:
+        size = _size(path)
+        done = 0
+        try:
+            if _is_release_csv(path):
+                for consumed, item in iter_release_csv(path, permalinks):
+                    advance(consumed - done)
+                    done = consumed
+                    yield item
+            else:
+                yield from read_file(path, permalinks)
+        except (OSError, UnicodeError) as e:
+            yield ParseError(f"cannot read the file: {e}", where=str(path))
+        except Exception as e:
+            yield ParseError(
+                f"cablebot could not read this file ({type(e).__name__}: {e}); "
+                "please report it with the file",
+                where=str(path),
+            )
+        advance(max(size - done, 0))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _is_release_csv(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_SIZE)
+    return detect_format(head.decode("utf-8", errors="replace")) == "csv"
+
+
+# --- saving -------------------------------------------------------------------------------------------
+
+
+def ingest(
+    items: Iterable[Cable | ParseError],
+    store: Store,
+    *,
+    scorer: BatchScorer | None = None,
+    batch_size: int = BATCH_SIZE,
+    report: IngestReport | None = None,
+) -> IngestReport:
+    """Save every cable of `items` by the merge rule, a batch per transaction; count what happened."""
+    report = report or IngestReport()
+    batch: list[Cable] = []
+    for item in items:
+        if isinstance(item, ParseError):
+            where = item.where or "input"
+            report.failures.append(
+                Failure(f"{where}:{item.line}" if item.line is not None else where, item.reason)
+            )
+            continue
+        batch.append(item)
+        if len(batch) >= batch_size:
+            _save(store, batch, scorer, report)
+            batch = []
+    if batch:
+        _save(store, batch, scorer, report)
+    return report
+
+
+def _save(store: Store, batch: list[Cable], scorer: BatchScorer | None, report: IngestReport) -> None:
+    from bot.store.cables import save_cables
+    from bot.store.merge import Outcome
+
+    with store.write() as conn:
+        saved = save_cables(conn, batch)
+        if scorer is not None:
+            scorer(conn, saved)
+    for offered, result in zip(batch, saved, strict=True):
+        setattr(report, result.outcome.value, getattr(report, result.outcome.value) + 1)
+        # Said once, when the cable is written; a later copy that brings paragraphs makes it postable.
+        if result.outcome is not Outcome.skipped and result.paragraph_count == 0:
+            where = offered.source.location if offered.source else "input"
+            report.warnings.append(
+                IngestWarning(
+                    offered.ref_id,
+                    where,
+                    "no numbered paragraphs: stored with its metadata only, nothing to post",
+                )
+            )
+
+
+def ingest_paths(
+    paths: Sequence[Path] | Inputs,
+    store: Store,
+    *,
+    permalinks: PermalinkTemplate = DEFAULT_PERMALINKS,
+    scorer: BatchScorer | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest files and folders (recursively), the release CSV included."""
+    inputs = paths if isinstance(paths, Inputs) else find_inputs(paths)
+    report = IngestReport(failures=list(inputs.missing))
+    return ingest(read_files(inputs.files, permalinks, progress), store, scorer=scorer, report=report)
+
+
+def find_scorer(config: Config) -> BatchScorer | None:
+    """The picker's scorer, when bot.picks provides one (see the module docstring)."""
+    try:
+        picks = importlib.import_module("bot.picks")
+    except ModuleNotFoundError as e:
+        if e.name == "bot.picks":
+            return None
+        raise
+    make = getattr(picks, "batch_scorer", None)
+    return make(config) if make is not None else None

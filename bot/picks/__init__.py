@@ -1,0 +1,34 @@
+"""Picks: which paragraphs of a cable are worth posting, with reasons an editor can read.
+
+    signals   each signal a small pure function of a paragraph in its cable (and the corpus statistics)
+    protect   never amplify a protected source
+    settings  the editors' [picks] config, checked
+    score     the weighted signals, keywords, exclusions and blocks -> Score(value, blocked, reasons)
+    corpus    document frequencies of terms over the ingested paragraphs
+    persist   (edge) scores and statistics in the store, at ingest and on `cablebot pick --rescore`
+    next      (edge) what each account should post next: an indexed query over the stored scores
+
+`batch_scorer(config)` is the hook bot.ingest calls for every saved batch (see bot.ingest).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.ingest import BatchScorer
+
+
+def batch_scorer(config: Config) -> BatchScorer:
+    """The ingest hook: scores each saved batch and keeps the corpus statistics current, in the batch's
+    transaction. The [picks] settings are checked here, once, before anything is read."""
+    from bot.picks.persist import score_saved
+    from bot.picks.settings import parse_picks
+
+    settings = parse_picks(config.picks, config.where())
+
+    def scorer(conn, saved) -> None:  # noqa: ANN001 - types are bot.ingest's BatchScorer
+        score_saved(conn, saved, settings)
+
+    return scorer

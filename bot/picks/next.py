@@ -1,0 +1,240 @@
+"""What an account should post next (the edge of bot.picks that reads the store).
+
+    choose_next(conn, account, settings, n=1) -> [Choice, ...]
+
+The rules, in order:
+1. Never a paragraph the account has posted (any ledger row for it that is not `failed`), whatever
+   else is true: only an editor's `--force` on the post command posts one again.
+2. An editor's queue first: the pending entries of `queue` for this account (or for any account), oldest
+   first; each serves its cable's best unposted paragraphs, up to `[picks] queue_paragraphs` of them.
+3. Otherwise the best-scored postable paragraph (anchored, not blocked), read through the
+   `ix_paragraphs_next` index (score DESC): a few hundred candidates, never a scan of the corpus.
+4. No two posts from the same cable within `[picks] same_cable_window` (the queue is exempt: an editor
+   asked for that cable).
+5. Variety: among the candidates, a paragraph whose origin or year the account posted recently
+   (its last `[picks.variety] recent_posts` posts) loses `origin_penalty` / `year_penalty`.
+6. The stored block decision is checked again against the current config (exclusions, blocked keywords,
+   protection patterns and releases), so an editor's change applies at once, before any rescore.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, exists, func, not_, or_, select, text
+
+from bot.errors import UnknownCable
+from bot.picks.score import score_cable
+from bot.picks.settings import PickSettings, format_duration
+from bot.store.ledger import FAILED, posts
+from bot.store.schema import cables, paragraphs, queue
+
+_POSTABLE = text("paragraphs.anchored AND NOT paragraphs.blocked")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A paragraph the account would post, and why this one."""
+
+    ref_id: str
+    number: str
+    paragraph_id: int
+    score: float  # as stored at ingest
+    rank: float  # after variety penalties
+    origin: str
+    created: datetime
+    reasons: dict[str, float] = field(default_factory=dict)
+    why: tuple[str, ...] = ()
+    queued: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ref_id": self.ref_id,
+            "number": self.number,
+            "score": self.score,
+            "rank": self.rank,
+            "origin": self.origin,
+            "created": self.created.isoformat(),
+            "queued": self.queued,
+            "why": list(self.why),
+            "reasons": self.reasons,
+        }
+
+
+def _not_posted(account: str):
+    return not_(
+        exists().where(
+            posts.c.account == account,
+            posts.c.ref_id == cables.c.ref_id,
+            posts.c.paragraph == paragraphs.c.number,
+            posts.c.status != FAILED,
+        )
+    )
+
+
+def _columns():
+    return (
+        paragraphs.c.id, paragraphs.c.number, paragraphs.c.score, paragraphs.c.reasons,
+        cables.c.ref_id, cables.c.origin, cables.c.created,
+    )
+
+
+def recent_cables(conn: Connection, account: str, since: datetime) -> set[str]:
+    """Cables the account posted from since `since` (the same-cable window)."""
+    query = select(posts.c.ref_id).where(
+        posts.c.account == account, posts.c.created_at >= since, posts.c.status != FAILED
+    ).distinct()
+    return set(conn.execute(query).scalars())
+
+
+def recent_mix(conn: Connection, account: str, limit: int) -> tuple[dict[str, int], dict[int, int]]:
+    """How often each origin and year appears among the account's last `limit` posted cables."""
+    if limit <= 0:
+        return {}, {}
+    latest = (
+        select(posts.c.ref_id, func.max(posts.c.created_at).label("at"))
+        .where(posts.c.account == account, posts.c.status != FAILED)
+        .group_by(posts.c.ref_id)
+        .order_by(func.max(posts.c.created_at).desc())
+        .limit(limit)
+        .subquery()
+    )
+    rows = conn.execute(select(cables.c.origin, cables.c.created).join(latest, latest.c.ref_id == cables.c.ref_id))
+    origins: dict[str, int] = {}
+    years: dict[int, int] = {}
+    for origin, created in rows:
+        origins[origin] = origins.get(origin, 0) + 1
+        years[created.year] = years.get(created.year, 0) + 1
+    return origins, years
+
+
+def _queued(conn: Connection, account: str, settings: PickSettings, now: datetime) -> list[tuple[Any, datetime]]:
+    """For each pending queue entry (oldest first), its cable's best paragraph the account has not posted."""
+    entries = conn.execute(
+        select(queue.c.ref_id, queue.c.requested_at)
+        .where(queue.c.done_at.is_(None), or_(queue.c.account.is_(None), queue.c.account == account))
+        .order_by(queue.c.requested_at, queue.c.id)
+    ).all()
+    found = []
+    for ref_id, requested_at in entries:
+        served = conn.execute(
+            select(func.count(func.distinct(posts.c.paragraph))).where(
+                posts.c.account == account, posts.c.ref_id == ref_id,
+                posts.c.created_at >= requested_at, posts.c.status != FAILED,
+            )
+        ).scalar_one()
+        if served >= settings.queue_paragraphs:
+            continue
+        row = conn.execute(
+            select(*_columns())
+            .join(cables, cables.c.id == paragraphs.c.cable_id)
+            .where(cables.c.ref_id == ref_id, _POSTABLE, paragraphs.c.score.is_not(None), _not_posted(account))
+            .order_by(paragraphs.c.score.desc(), paragraphs.c.position)
+            .limit(1)
+        ).first()
+        if row is not None:
+            found.append((row, requested_at))
+    return found
+
+
+def _candidates(conn: Connection, account: str, settings: PickSettings, skip: set[str]) -> list[Any]:
+    conditions = [_POSTABLE, paragraphs.c.score.is_not(None), _not_posted(account)]
+    excluded = skip | set(settings.exclude_cables)
+    if excluded:
+        conditions.append(cables.c.ref_id.not_in(sorted(excluded)))
+    query = (
+        select(*_columns())
+        .join(cables, cables.c.id == paragraphs.c.cable_id)
+        .where(and_(*conditions))
+        .order_by(paragraphs.c.score.desc())
+        .limit(settings.candidates)
+    )
+    return conn.execute(query).all()
+
+
+def _still_allowed(conn: Connection, row: Any, settings: PickSettings, cache: dict[str, Any]) -> bool:
+    """Check the stored block decision against the current config (cheap: one cable)."""
+    from bot.store.cables import get_cable
+
+    cable = cache.get(row.ref_id)
+    if cable is None:
+        try:
+            cable = cache[row.ref_id] = get_cable(conn, row.ref_id)
+        except UnknownCable:
+            return False
+    for para, score in zip(cable.paragraphs, score_cable(cable, settings), strict=True):
+        if para.number == row.number and para.url is not None:
+            return not score.blocked
+    return False
+
+
+def choose_next(
+    conn: Connection, account: str, settings: PickSettings, n: int = 1, now: datetime | None = None
+) -> list[Choice]:
+    """The next `n` paragraphs the account would post, in order, each from a different cable."""
+    now = now or datetime.now(UTC)
+    window = recent_cables(conn, account, now - settings.same_cable_window)
+    origins, years = recent_mix(conn, account, settings.recent_posts)
+    chosen: list[Choice] = []
+    used: set[str] = set()
+    cables_cache: dict[str, Any] = {}
+
+    for row, requested_at in _queued(conn, account, settings, now):
+        if len(chosen) >= n:
+            break
+        if row.ref_id in used or not _still_allowed(conn, row, settings, cables_cache):
+            continue
+        used.add(row.ref_id)
+        chosen.append(_choice(row, float(row.score), (f"an editor queued this cable on {requested_at:%Y-%m-%d %H:%M}",), True))
+
+    if len(chosen) < n:
+        pool = [r for r in _candidates(conn, account, settings, window | used) if r.ref_id not in used]
+        while len(chosen) < n and pool:
+            best_i, best_rank, best_why = -1, float("-inf"), ()
+            seen_cables: set[str] = set()
+            for i, row in enumerate(pool):
+                if row.ref_id in seen_cables:
+                    continue  # a cable's best paragraph stands for it; the rest wait for the window
+                seen_cables.add(row.ref_id)
+                rank, why = _variety(row, float(row.score), origins, years, settings)
+                if rank > best_rank:
+                    best_i, best_rank, best_why = i, rank, why
+            row = pool.pop(best_i)
+            if not _still_allowed(conn, row, settings, cables_cache):
+                continue
+            window_note = (f"not posted from this cable in the last {format_duration(settings.same_cable_window)}",)
+            chosen.append(_choice(row, best_rank, (*best_why, *window_note), False))
+            used.add(row.ref_id)
+            pool = [r for r in pool if r.ref_id != row.ref_id]
+            origins[row.origin] = origins.get(row.origin, 0) + 1
+            years[row.created.year] = years.get(row.created.year, 0) + 1
+    return chosen
+
+
+def _variety(row: Any, score: float, origins: dict[str, int], years: dict[int, int],
+             settings: PickSettings) -> tuple[float, tuple[str, ...]]:
+    rank, why = score, []
+    if origins.get(row.origin):
+        rank -= settings.origin_penalty
+        why.append(f"variety: {row.origin} posted recently (-{settings.origin_penalty:g})")
+    if years.get(row.created.year):
+        rank -= settings.year_penalty
+        why.append(f"variety: {row.created.year} posted recently (-{settings.year_penalty:g})")
+    return rank, tuple(why)
+
+
+def _choice(row: Any, rank: float, why: tuple[str, ...], queued: bool) -> Choice:
+    return Choice(
+        ref_id=row.ref_id,
+        number=row.number,
+        paragraph_id=row.id,
+        score=float(row.score),
+        rank=round(rank, 3),
+        origin=row.origin,
+        created=row.created,
+        reasons=dict(row.reasons or {}),
+        why=why,
+        queued=queued,
+    )

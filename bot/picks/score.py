@@ -1,0 +1,141 @@
+"""A paragraph's score: the weighted signals, the editors' keywords and exclusions, and the hard blocks.
+
+    score_cable(cable, settings, df, total) -> one Score per paragraph, in the cable's order
+
+`Score.reasons` maps each signal (and "boost") to its share of `Score.value`: the shares add up to the
+value, so an editor reads exactly why a paragraph ranks where it does. A blocked paragraph keeps its
+value and reasons (an editor may want to see what it would have scored) but is never picked, and
+`block_reason` says why: protected source, not citable, excluded or blocked keyword.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from bot.model import Cable
+from bot.picks.protect import protect_cable
+from bot.picks.settings import PickSettings
+from bot.picks.signals import SIGNALS, Passage, Reading
+
+
+@dataclass(frozen=True)
+class Score:
+    value: float
+    blocked: bool = False
+    block_reason: str | None = None
+    reasons: Mapping[str, float] = field(default_factory=dict)
+    released: str | None = None  # an editor's reason for releasing a protected paragraph
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"score": self.value, "blocked": self.blocked, "reasons": dict(self.reasons)}
+        if self.block_reason:
+            out["block_reason"] = self.block_reason
+        if self.released:
+            out["released"] = self.released
+        return out
+
+
+def _phrases(words: Sequence[str]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    boost: re.Pattern[str] | None
+    block: re.Pattern[str] | None
+    weighted: tuple[tuple[str, float], ...]
+
+
+_compiled: dict[int, tuple[PickSettings, _Compiled]] = {}
+
+
+def _compile(settings: PickSettings) -> _Compiled:
+    # Settings are immutable and few; keep their compiled keyword patterns rather than rebuild them
+    # for every cable of an ingest.
+    cached = _compiled.get(id(settings))
+    if cached and cached[0] is settings:
+        return cached[1]
+    compiled = _Compiled(
+        boost=_phrases(settings.boost),
+        block=_phrases(settings.block),
+        weighted=tuple((name, settings.weights.get(name, 0.0)) for name in SIGNALS if settings.weights.get(name)),
+    )
+    if len(_compiled) > 16:
+        _compiled.clear()
+    _compiled[id(settings)] = (settings, compiled)
+    return compiled
+
+
+def score_passage(p: Passage, settings: PickSettings) -> dict[str, float]:
+    """Each signal's share of the score (weight x value), rounded for people; zero shares left out."""
+    compiled = _compile(settings)
+    reasons: dict[str, float] = {}
+    for name, weight in compiled.weighted:
+        value = SIGNALS[name](p)
+        if value:
+            share = round(weight * value, 3)
+            if share:
+                reasons[name] = share
+    if compiled.boost is not None:
+        hits = len(compiled.boost.findall(p.text))
+        share = round(settings.weights.get("boost", 0.0) * hits, 3)
+        if share:
+            reasons["boost"] = share
+    return reasons
+
+
+def score_cable(
+    cable: Cable,
+    settings: PickSettings,
+    df: Mapping[str, int] | None = None,
+    total: int = 0,
+    readings: Sequence[Reading] | None = None,
+) -> tuple[Score, ...]:
+    """Score every paragraph of a cable against the corpus statistics (`df`: paragraph frequency of each
+    term, `total`: paragraphs in the corpus). Pure: the same inputs give the same scores. `readings`
+    (one per paragraph) saves reading the texts again when the caller has read them already."""
+    compiled = _compile(settings)
+    df = df if df is not None else {}
+    protection = protect_cable(cable, settings.protect_patterns, settings.protect_names)
+    scores: list[Score] = []
+    for i, para in enumerate(cable.paragraphs):
+        given = readings[i] if readings is not None else None
+        reasons = score_passage(Passage(para, cable, i, df, total, given), settings)
+        value = round(sum(reasons.values()), 3)
+        reason: str | None = None
+        released: str | None = None
+        if (protected := protection.reason(i)) is not None:
+            release = settings.release_for(cable.ref_id, para.number)
+            if release is None:
+                reason = protected  # the weightiest reason first: safety before anything else
+            else:
+                released = f"{protected}; released by an editor: {release.reason}"
+        if reason is None:
+            if para.url is None:
+                reason = f"not citable: the original site gives paragraph {para.number} no anchor of its own"
+            elif cable.ref_id in settings.exclude_cables:
+                reason = "excluded by an editor: [picks] exclude_cables"
+            elif f"{cable.ref_id}#{para.number}" in settings.exclude_paragraphs:
+                reason = "excluded by an editor: [picks] exclude_paragraphs"
+            elif compiled.block is not None and (m := compiled.block.search(para.text)):
+                reason = f"blocked keyword {m.group(0)!r}: [picks] block"
+        scores.append(Score(value, reason is not None, reason, reasons, released))
+    return tuple(scores)
+
+
+def ranked(cable: Cable, scores: Sequence[Score]) -> list[tuple[int, Score]]:
+    """Paragraph indexes, best first; blocked ones last (each group by score)."""
+    return sorted(enumerate(scores), key=lambda item: (item[1].blocked, -item[1].value, item[0]))
+
+
+def top_pick(cable: Cable, scores: Sequence[Score]) -> str | None:
+    """The number of the paragraph cablebot would post from this cable, if any may be posted."""
+    order = ranked(cable, scores)
+    if not order or order[0][1].blocked:
+        return None
+    return cable.paragraphs[order[0][0]].number

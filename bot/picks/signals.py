@@ -1,0 +1,551 @@
+"""The signals that say whether a paragraph is worth quoting, each named, explainable and bounded.
+
+Every signal is a small pure function of a `Passage` (one paragraph read in the context of its cable,
+with the corpus statistics) and returns a value in [0, 1]. A signal never decides alone:
+`bot.picks.score` multiplies each by an editor-tunable weight (negative for penalties) and adds them up,
+so the reasons of a pick are simply each signal's share of the score.
+
+Speed matters: scoring runs at ingest on every paragraph of every cable and must cost a fraction of
+parsing. So a paragraph is read once (`Reading`): one pass of one regular expression splits it into
+words, and each distinct word is classified against all the word lists once per process (`_classify`,
+memoised), so that a signal is a few counts, not a scan. Phrases are matched as word pairs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from bot.model import Cable, Paragraph
+
+# --- Word lists ---------------------------------------------------------------------------------
+# A word ending in "*" is a stem (any ending); two words are a phrase, matched as a pair of words.
+
+CANDID = (
+    # candour about the telling itself
+    "frankly frank candid* privately confided confidential* blunt* unbeknownst secretly quipped joked "
+    "joke joking laughed sarcastic* wryly ironic* admitted admits "
+    "in_private off_the behind_the let_slip in_fact real_reason real_motive "
+    # judgements of people
+    "corrupt* incompeten* inept* paranoi* crazy mad insane clown* puppet* arrogan* vain vanity erratic* "
+    "unpredictable weak weakness naive neophyte prickly flustered sheepish* embarrass* humiliat* furious "
+    "angry anger angered outburst bitter* ridicul* mock* cronies crony* shadowy nefarious lavish "
+    "extravagan* macho playboy drunk* mistress* thug* autocrat* authoritarian dictator* megaloman* "
+    "untrustworth* distrust* mistrust* disastrous* disaster distressing* disturbing* shocking* astonish* "
+    "surprising* strangely dismal dire hypocri* cynical* populis* demagog* manipulat* obsess* emotional "
+    "nervous hurt upset frustrat* disappoint* exasperat* lament* complain* critici* denounc* accus* blame* "
+    "insult* rude* hostil* hatred hate enemy enemies rival* feud* not_trusted lack_trust lack_faith "
+    # what was done
+    "fear* afraid lies lied lying liar rigg* rig fraud* bribe* briber* kickback* embezzl* smuggl* stolen "
+    "steal* theft launder* blackmail* intimidat* bully* bullied threaten* plot* conspira* coup coups "
+    "scandal* tortur* assassinat* massacre* abuse* cover-up smokescreen double-dealing personally profit* "
+    "abandon* overthrow* covert* spy spies spying defect* purge* crackdown repress* persecut* illegal* "
+    "illicit* mafia cartel* terroris* bomb bombs slap_face regime_change nuclear_weapon nuclear_weapons"
+)
+SPEECH = (
+    "said says told tells stated stressed claimed admitted confided complained quipped asserted warned "
+    "insisted lamented remarked declared argued replied responded opined joked boasted conceded "
+    "acknowledged confessed predicted vowed pledged threatened exclaimed snapped asked"
+)
+DEAL = (
+    "request* offer* deal deals bargain* promis* pledg* refus* reject* unwilling demand* pay paid price "
+    "cash fund funds sell* sold buy* bought weapon* missile* troops bribe* "
+    "in_exchange in_return agreed_to would_not willing_to insisted_that warned_that asked_for asked_us "
+    "asked_the asked_washington"
+)
+BACKREF = (
+    "reftel reftels septel ibid above-mentioned see_para see_paragraph see_paras see_above see_below "
+    "as_noted noted_above mentioned_above described_above the_above previously_reported reported_previously "
+    "ref_a ref_b ref_c ref_d ref_e ref_f refs_a refs_b"
+)
+BOILERPLATE = (
+    "decl declassified declassify declassification intelink siprnet sgov notetaker itinerary logistics "
+    "participants addressees nnnn "
+    "classified_by reason_1 reasons_1 e_o eo_12958 sensitive_but but_unclassified "
+    "public_internet official_use handle_accordingly protect_accordingly please_advise advise_soonest "
+    "embassy_will post_will mission_will will_report report_septel action_request action_cable "
+    "action_message an_action has_cleared have_cleared cleared_this cleared_on not_clear not_cleared "
+    "classified_website classified_web web_site minimize_considered note_taker drafted_by approved_by "
+    "please_cite department_requests department_instructs department_appreciates are_requested "
+    "is_requested point_of of_contact poc_is control_officer hotel_reservations hotel_reservation "
+    "country_clearance scheduled_for scheduled_to will_meet will_arrive will_depart will_travel cable_text "
+    "this_cable this_message coordinated_this requests_that request_that requests_post requests_embassy"
+)
+PROCEDURE = (
+    "discussed attended delegation met_with meeting_with called_on courtesy_call introductory_call "
+    "accompanied_by to_discuss the_meeting in_attendance the_margins"
+)
+US_SUBJECT = (
+    "ambassador charge dcm das usg washington we embassy post poloff poloffs econoff econoffs emboff emboffs "
+    "codel senator a_s u_s deputy_secretary under_secretary assistant_secretary"
+)
+US_VERB = (
+    "said stressed noted urged asked explained emphasized underscored reiterated outlined thanked encouraged "
+    "expressed pressed raised reminded assured welcomed described made believe need should will would can "
+    "must met responded replied agreed praised commended highlighted cautioned countered pushed sought "
+    "solicited briefed delivered conveyed"
+)
+DEICTIC = (
+    "this that these those he she they it his her their its also however but and moreover furthermore "
+    "additionally nonetheless nevertheless meanwhile similarly likewise"
+)
+UNITS = (
+    "percent million billion trillion dollars dollar euro euros ruble rubles rial rials pounds yuan rmb won "
+    "kilo kilos kilograms kg ton tons tonnes barrels km kilometers miles troops soldiers people persons "
+    "refugees dead killed casualties weapons missiles liters litres hectares acres votes seats members usd"
+)
+TITLES = (
+    "President Minister Ambassador Amb General Gen Colonel Col Admiral Adm King Queen Prince Emir Sheikh "
+    "Sultan Senator Sen Governor Mayor Chancellor Secretary Director Chief Commander Judge Dr Mr Mrs Ms "
+    "Chairman Speaker Mullah Ayatollah Imam Archbishop Patriarch Pope Representative Rep Deputy Premier "
+    "Spokesman Spokesperson MP PM FM DPM MFA"
+)
+STOP = frozenset(
+    "the and for that with this from have has had was were are but not its his her their they them which "
+    "who whom whose will would could should been being also than then there these those into about over "
+    "under after before while when where what said told noted such other more most some any all very only "
+    "just our out one two three can may might must did does says upon".split()
+)
+
+_LISTS = ("candid", "speech", "deal", "backref", "boilerplate", "procedure", "us_subject", "us_verb", "deictic", "unit")
+_BIT = {name: 1 << i for i, name in enumerate(_LISTS)}
+_LIST_BITS = tuple((name, _BIT[name]) for name in _LISTS)
+
+
+def _parse_list(text: str) -> tuple[frozenset[str], tuple[str, ...], dict[tuple[str, str], None]]:
+    words: set[str] = set()
+    stems: list[str] = []
+    pairs: dict[tuple[str, str], None] = {}
+    for item in text.split():
+        parts = item.split("_")
+        if len(parts) == 2:
+            pairs[(parts[0], parts[1])] = None
+        elif item.endswith("*"):
+            stems.append(item[:-1])
+        else:
+            words.add(item)
+    return frozenset(words), tuple(stems), pairs
+
+
+_SOURCES = {
+    "candid": CANDID, "speech": SPEECH, "deal": DEAL, "backref": BACKREF, "boilerplate": BOILERPLATE,
+    "procedure": PROCEDURE, "us_subject": US_SUBJECT, "us_verb": US_VERB, "deictic": DEICTIC, "unit": UNITS,
+}
+_WORDS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
+_PAIRS: dict[tuple[str, str], int] = {}
+for _name, _text in _SOURCES.items():
+    _w, _s, _p = _parse_list(_text)
+    _WORDS[_name] = (_w, _s)
+    for _pair in _p:
+        _PAIRS[_pair] = _PAIRS.get(_pair, 0) | _BIT[_name]
+_PAIR_FIRSTS = frozenset(first for first, _ in _PAIRS)
+_TITLE_WORDS = frozenset(TITLES.split()) | frozenset(t.upper() for t in TITLES.split())
+
+_memo: dict[str, int] = {}  # word -> the word lists it belongs to, as bits
+_known: set[str] = set()  # every word classified so far
+_listed: set[str] = set()  # ... that belong to at least one word list
+_terms: set[str] = set()  # ... that the corpus statistics count (3+ letters, not a stop word)
+_numerals: set[str] = set()  # ... that are numbers of 3+ digits and not years
+
+
+def _classify(word: str) -> int:
+    """The word lists a (lower-case) word belongs to, as bits."""
+    bits = 0
+    for name, (words, stems) in _WORDS.items():
+        if word in words or (stems and word.startswith(stems)):
+            bits |= _BIT[name]
+    return bits
+
+
+def _learn(words: Iterable[str]) -> None:
+    """Classify words seen for the first time, once per process (the vocabulary of the cables is finite)."""
+    if len(_known) > 1_000_000:  # a bound for very long runs over very varied text
+        for table in (_memo, _known, _listed, _terms, _numerals):
+            table.clear()
+    for word in words:
+        bits = _classify(word)
+        _memo[word] = bits
+        _known.add(word)
+        if bits:
+            _listed.add(word)
+        if len(word) >= 3 and word[0].isalpha() and word not in STOP:
+            _terms.add(word)
+        elif word.isdigit() and len(word) >= 3 and not (len(word) == 4 and word[:2] in ("19", "20")):
+            _numerals.add(word)
+
+
+# Phrases, by their first word: matched as " first second " in the normalised text.
+_PHRASES: dict[str, list[tuple[str, int]]] = {}
+for (_a, _b), _bits in _PAIRS.items():
+    _PHRASES.setdefault(_a, []).append((f" {_a} {_b} ", _bits))
+
+# Words of the lower-cased text: letters and digits, inner hyphens kept (cover-up, jean-francois).
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
+_US_SUBJECTS = _parse_list(US_SUBJECT)[0]
+_US_VERBS = _parse_list(US_VERB)[0]
+_DEICTIC_WORDS = _parse_list(DEICTIC)[0]
+_UNIT_WORDS = _parse_list(UNITS)[0]
+_US_SUBJECTS_SLASHED = _US_SUBJECTS | {"s"}  # A/S and U/S read as "a", "s"
+_AMOUNT = re.compile(r"\d[\d,.]*\s*(?:" + "|".join(sorted(_UNIT_WORDS, key=len, reverse=True)) + r")\b")
+
+
+# --- Reading a paragraph once -------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Everything the signals count in a text, gathered in one pass."""
+
+    words: int
+    shouting: bool
+    counts: Mapping[str, int]  # distinct words (and phrases) of each word list
+    titles: int
+    capitalised: int
+    us_side: int
+    amounts: int
+    numbers: int  # distinct numbers of 3+ digits that are not years
+    sentences: int
+    deictic_start: bool
+    terms: frozenset[str]
+
+
+def read(text: str) -> Reading:
+    """Read a text once for every signal: one regular expression splits it into words, and the word lists
+    are matched by set intersections (C speed); the few Python loops run over hits, not over every word,
+    because this runs on every paragraph at ingest."""
+    tokens = _WORD.findall(text)
+    lower = " ".join(tokens).lower().split()
+    n = len(lower)
+    # All-capitals telegrams: capitalisation says nothing about names there.
+    shouting = text[:300].isupper()
+    distinct = set(lower)
+    unknown = distinct - _known
+    if unknown:
+        _learn(unknown)
+    counts = dict.fromkeys(_LISTS, 0)
+    memo = _memo
+    for word in distinct & _listed:
+        bits = memo[word]
+        for name, bit in _LIST_BITS:
+            if bits & bit:
+                counts[name] += 1
+    firsts = distinct & _PAIR_FIRSTS
+    if firsts:
+        padded = f" {' '.join(lower)} "
+        for first in firsts:
+            for phrase, bits in _PHRASES[first]:
+                if phrase in padded:
+                    for name, bit in _LIST_BITS:
+                        if bits & bit:
+                            counts[name] += 1
+    cased = set(tokens)
+    titles = len(cased & _TITLE_WORDS)
+    capitalised = 0 if shouting else sum(1 for _ in filter(str.istitle, cased)) - titles
+    us_side = 0
+    if not distinct.isdisjoint(_US_SUBJECTS_SLASHED):
+        subjects = _US_SUBJECTS_SLASHED
+        for i in [i for i, w in enumerate(lower) if w in subjects]:
+            # "the Ambassador (two more words) stressed": the US side is the subject of a verb of saying.
+            if not _US_VERBS.isdisjoint(lower[i + 1:i + 4]):
+                us_side += 1
+    amounts = len(_AMOUNT.findall(text.lower())) if not distinct.isdisjoint(_UNIT_WORDS) else 0
+    amounts += text.count("$") + text.count("%") + text.count("€") + text.count("£")
+    numbers = len(distinct & _numerals)
+    sentences = max(1, text.count(". ") + text.count("? ") + (1 if text.rstrip().endswith((".", "?", "!")) else 0))
+    deictic = n > 0 and (lower[0] in _DEICTIC_WORDS or (n > 1 and lower[1] == "also"))
+    return Reading(
+        n, shouting, counts, titles, max(0, capitalised), us_side, amounts, numbers, sentences, deictic,
+        frozenset(distinct & _terms),
+    )
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A paragraph as the signals see it: its text, marking and place in the cable, plus the corpus.
+
+    `df` maps a term to the number of paragraphs of the corpus that contain it (only the terms of this
+    paragraph need be present); `total` is the number of paragraphs in the corpus. `given` is a Reading
+    of the text made earlier (ingest reads each paragraph once, for the corpus and for the score).
+    """
+
+    paragraph: Paragraph
+    cable: Cable
+    position: int = 0
+    df: Mapping[str, int] = field(default_factory=dict)
+    total: int = 0
+    given: Reading | None = None
+
+    @property
+    def text(self) -> str:
+        return self.paragraph.text
+
+    @cached_property
+    def reading(self) -> Reading:
+        return self.given if self.given is not None else read(self.text)
+
+    @property
+    def terms(self) -> frozenset[str]:
+        return self.reading.terms
+
+
+def terms(text: str) -> frozenset[str]:
+    """The distinct terms of a text, as the corpus counts them (lower case, no stop words, 3+ letters)."""
+    return read(text).terms
+
+
+def _clamp(x: float) -> float:
+    return 0.0 if x <= 0 else 1.0 if x >= 1 else x
+
+
+def _density(hits: float, words: int, per: float) -> float:
+    """Hits, discounted for length: a long paragraph collects more of everything without saying more.
+    `per` is the number of hits that gives full marks in a paragraph of about 120 words."""
+    return _clamp(hits / per / (0.5 + words / 240))
+
+
+# --- Direct quotation ---------------------------------------------------------------------------
+
+# Curly and straight double quotes; single quotes only when they open after a space; and the cable
+# system's own mangling of quotes into `&...8` (`a &perception of winning.8`).
+_QUOTE = re.compile(
+    r"[“\"]([^“”\"]{2,400})[”\"]"
+    r"|(?<![\w’'])'([^'\n]{3,120})'(?![A-Za-z])"
+    r"|&([A-Za-z][^&\n]{2,300}?)8(?![0-9])"
+)
+
+
+def quotation(p: Passage) -> float:
+    """A named person's own words: quoted speech counts most (longer quotes more than a scare-quoted
+    word), verbs of saying a little, since every cable is reported speech."""
+    text = p.text
+    quoted = 0.0
+    if '"' in text or "“" in text or " '" in text or "&" in text:
+        for m in _QUOTE.finditer(text):
+            words = (m.group(1) or m.group(2) or m.group(3)).count(" ") + 1
+            quoted += min(0.45, 0.1 + 0.04 * words)
+    r = p.reading
+    return _clamp(_density(quoted, r.words, 1.0) + min(0.2, 0.05 * r.counts["speech"]))
+
+
+# --- Named people and their titles --------------------------------------------------------------
+
+def named_people(p: Passage) -> float:
+    """Named people and their titles (Minister, President, Ambassador...): who is speaking or spoken of.
+    Capitalised words count as names (a party or a place too: close enough)."""
+    r = p.reading
+    return _clamp(0.2 * r.titles + 0.08 * r.capitalised)
+
+
+# --- Figures and amounts ------------------------------------------------------------------------
+
+def figures(p: Passage) -> float:
+    """Figures and amounts: money, percentages, counts with units. Years and cable numbers count little."""
+    r = p.reading
+    return _clamp(0.4 * r.amounts + 0.1 * min(r.numbers, 3))
+
+
+# --- Evaluative or candid language --------------------------------------------------------------
+
+def candour(p: Passage) -> float:
+    """Evaluative or candid language: a frank opinion about a leader, fear, corruption, a private aside."""
+    r = p.reading
+    return _density(r.counts["candid"], r.words, 3)
+
+
+def request_or_deal(p: Passage) -> float:
+    """A request, an offer, a deal, a refusal, money or arms changing hands: things that happened."""
+    r = p.reading
+    return _density(r.counts["deal"], r.words, 3)
+
+
+_COMMENT = re.compile(r"^\W*(?:\(\w[\w/ ]*\)\s*)?comment\b|\bcomment:", re.IGNORECASE)
+
+
+def embassy_comment(p: Passage) -> float:
+    """The embassy's own comment: where a cable says what it really thinks."""
+    head = p.text[:200]
+    if "omment" not in head and "OMMENT" not in head:
+        return 0.0
+    return 1.0 if _COMMENT.search(head) else 0.0
+
+
+# --- Portion marking ----------------------------------------------------------------------------
+
+_LEADING_MARK = re.compile(r"^\s*\(((?:TS|S|C|U|SBU)(?:\s*[/-]+\s*[A-Z ,/]+)?)\)")
+
+
+def marking(p: Passage) -> float:
+    """How secret the paragraph was: S/NF and S above C, above SBU, above U."""
+    m = (p.paragraph.marking or "").upper().replace(" ", "")
+    if not m and p.text[:1] == "(" and (lead := _LEADING_MARK.match(p.text)):
+        m = lead.group(1).upper().replace(" ", "")  # a marking the parser left in the text: "(C) Echoing..."
+    if not m:
+        return 0.3  # unmarked: old cables and retypes say nothing either way
+    noforn = "NF" in m or "NOFORN" in m
+    if m.startswith("TS"):
+        return 1.0
+    if m.startswith("SBU"):
+        return 0.25
+    if m.startswith("S"):
+        return 1.0 if noforn else 0.85
+    if m.startswith("C"):
+        return 0.75 if noforn else 0.6
+    if m.startswith("U"):
+        return 0.15 if "FOUO" in m else 0.05
+    return 0.3
+
+
+# --- Distinctiveness against the corpus ---------------------------------------------------------
+
+def distinctiveness(p: Passage) -> float:
+    """How unusual its words are across the whole ingested corpus (tf-idf against paragraph frequencies):
+    the mean inverse document frequency of its ten rarest terms, relative to the largest possible.
+
+    Every paragraph has a few rare words; what tells them apart is how rare the rarest ten are, which
+    over real cables ranges from about 0.5 (stock phrases) to 0.9 (names, places, specifics) of the
+    maximum. With no corpus statistics yet, every paragraph scores 0 here: no corpus, no evidence.
+    """
+    if p.total <= 1:
+        return 0.0
+    get = p.df.get
+    rarest = sorted([get(t, 0) for t in p.terms])[:10]
+    if not rarest:
+        return 0.0
+    ceiling = math.log(p.total + 1)
+    mean = sum(math.log((p.total + 1) / (d + 1)) for d in rarest) / len(rarest) / ceiling
+    return _clamp((mean - 0.5) / 0.4)
+
+
+# --- Standing alone -----------------------------------------------------------------------------
+
+_PARA_NUMBER = re.compile(r"\bparas?\.?\s+\d|\bparagraphs?\s+\d", re.IGNORECASE)
+
+
+def dependence(p: Passage) -> float:
+    """How much it leans on the rest of the cable: "reftel", "see para 3", "as noted above", starting with
+    "This" or "He also". A paragraph worth quoting makes sense read alone."""
+    r = p.reading
+    refs = r.counts["backref"]
+    if "ara" in p.text or "ARA" in p.text:
+        refs += len(_PARA_NUMBER.findall(p.text))
+    return _clamp(0.35 * refs + (0.5 if r.deictic_start else 0.0))
+
+
+# --- Length: a post or a short thread -----------------------------------------------------------
+
+def fit(p: Passage) -> float:
+    """Whether it fits a post or a short thread: full marks from 200 to 1,200 characters."""
+    n = len(p.text)
+    if n < 60:
+        return 0.0
+    if n < 200:
+        return (n - 60) / 140
+    if n <= 1200:
+        return 1.0
+    return max(0.3, 1.0 - (n - 1200) / 2000)
+
+
+def too_short(p: Passage) -> float:
+    """A very short paragraph (a heading, a line of routing) is not notable."""
+    n = p.reading.words
+    return 1.0 if n < 12 else 0.5 if n < 20 else 0.0
+
+
+# --- Boilerplate and procedure ------------------------------------------------------------------
+
+def boilerplate(p: Passage) -> float:
+    """Classification and declassification lines, handling caveats, distribution and action requests,
+    clearances, scheduling: what no reader would quote. Denser boilerplate scores higher."""
+    r = p.reading
+    hits = r.counts["boilerplate"]
+    if not hits:
+        return 0.0
+    density = hits / max(1.0, r.words / 25)
+    return _clamp(0.35 * hits + 0.4 * density)
+
+
+def procedure(p: Passage) -> float:
+    """Who met whom, when and to discuss what: the set-up of a meeting rather than what was said in it."""
+    return _clamp(p.reading.counts["procedure"] / 3)
+
+
+def us_talking_points(p: Passage) -> float:
+    """How much of it is the US side talking (the Ambassador urged, we believe, Washington should):
+    cables reveal what others say and what the embassy really thinks, not Washington's talking points."""
+    r = p.reading
+    return _clamp(r.us_side / r.sentences * 1.5)
+
+
+_REDACTION = re.compile(r"[Xx]{6,}")
+
+
+def redaction(p: Passage) -> float:
+    """The share of the paragraph hidden behind XXXXXXXXXXXX: a mostly redacted paragraph says little."""
+    text = p.text
+    if "XXXXXX" not in text and "xxxxxx" not in text:
+        return 0.0
+    return _clamp(3 * len(_REDACTION.findall(text)) / max(1, p.reading.words))
+
+
+# --- Summaries and reference lists --------------------------------------------------------------
+
+_SUMMARY = re.compile(r"^\W*(?:\(\w[\w/ ]*\)\s*)?(?:begin\s+)?summary\b|\bend\s+summary\b", re.IGNORECASE)
+
+
+def summary(p: Passage) -> float:
+    """A summary paragraph. Summaries pack every name and figure of the cable, so they would win on counts
+    alone: this signal is a handicap they must overcome by being revealing themselves, never a bonus
+    for coming first."""
+    head, tail = p.text[:400], p.text[-60:]
+    if "ummary" not in head and "UMMARY" not in head and "ummary" not in tail and "UMMARY" not in tail:
+        return 0.0
+    return 1.0 if _SUMMARY.search(head) or _SUMMARY.search(tail) else 0.0
+
+
+_REFERENCE = re.compile(
+    r"^\s*(?:\d{2}\s+)?(?:[A-Z][A-Z.'\-]*\s+){1,3}\d{1,6}\b|^\s*(?:\w+\s+)?e-?mail\b|classified\s+by",
+    re.IGNORECASE,
+)
+
+
+def reference_item(p: Passage) -> float:
+    """A lettered item of the REF list (`B. MADRID 2123`): a pointer to another cable, not content."""
+    number = p.paragraph.number
+    if not (len(number) == 1 and number.isalpha()):
+        return 0.0
+    if len(p.text) < 80 or _REFERENCE.search(p.text[:160]):
+        return 1.0
+    return 0.0
+
+
+# --- The catalogue ------------------------------------------------------------------------------
+
+Signal = Callable[[Passage], float]
+
+SIGNALS: dict[str, Signal] = {
+    "quotation": quotation,
+    "named_people": named_people,
+    "figures": figures,
+    "candour": candour,
+    "request_or_deal": request_or_deal,
+    "embassy_comment": embassy_comment,
+    "marking": marking,
+    "distinctiveness": distinctiveness,
+    "fit": fit,
+    "dependence": dependence,
+    "boilerplate": boilerplate,
+    "procedure": procedure,
+    "us_talking_points": us_talking_points,
+    "redaction": redaction,
+    "summary": summary,
+    "too_short": too_short,
+    "reference_item": reference_item,
+}
+"""Every signal by the name editors use in `[picks.weights]` and see in the reasons."""
+
+
+def word_lists() -> Iterable[str]:
+    """The names of the word lists (for documentation and tests)."""
+    return _LISTS

@@ -1,0 +1,298 @@
+"""Saving and loading cables: batched Core statements, no ORM objects, one lookup per batch.
+
+Functions take a Connection, so that a caller can put more work (the picker's scores) in the same
+transaction as the cables it concerns. `Store` wraps them for callers that just want the result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+
+from bot.errors import UnknownCable
+from bot.model import Cable, Paragraph, Source
+from bot.permalink import PermalinkTemplate
+from bot.store import merge
+from bot.store.merge import Outcome
+from bot.store.schema import cables, paragraphs
+
+# Model field -> column, where they differ.
+_COLUMN = {"references": "refs"}
+
+
+@dataclass(frozen=True, slots=True)
+class SavedCable:
+    """One cable of a saved batch, and what saving it did.
+
+    `cable` is the copy the store now holds, except for a skipped cable, where it is the copy offered.
+
+    `paragraphs_written` says whether its paragraph rows were (re)written: they are then rows
+    (cable_id, position) = (cable_id, 0..n-1) with no score yet. `replaced` holds the texts of the
+    paragraphs they replaced (for corpus statistics that must forget them).
+    """
+
+    cable_id: int
+    cable: Cable
+    outcome: Outcome
+    paragraphs_written: bool
+    paragraph_count: int  # how many paragraphs the store holds for this cable now
+    replaced: tuple[str, ...] = ()
+
+
+def save_cables(conn: Connection, batch: Iterable[Cable]) -> list[SavedCable]:
+    """Save cables by the merge rule (bot.store.merge), in input order; nothing is ever duplicated."""
+    saved: list[SavedCable] = []
+    chunk: list[Cable] = []
+    seen: set[str] = set()
+    for cable in batch:
+        # A second copy of a cable within one batch must merge with the first, so it waits for it.
+        if cable.ref_id in seen:
+            saved.extend(_save_chunk(conn, chunk))
+            chunk, seen = [], set()
+        chunk.append(cable)
+        seen.add(cable.ref_id)
+    saved.extend(_save_chunk(conn, chunk))
+    return saved
+
+
+def _save_chunk(conn: Connection, chunk: Sequence[Cable]) -> list[SavedCable]:
+    if not chunk:
+        return []
+    now = datetime.now(UTC)
+    stored = _stored_copies(conn, [c.ref_id for c in chunk])
+    results: dict[str, SavedCable] = {}
+    new: list[tuple[Cable, str]] = []
+    replacing: list[tuple[Cable, merge.Stored, dict[str, Any], str]] = []
+    for cable in chunk:
+        cable_digest = merge.digest(cable)
+        copy = stored.get(cable.ref_id)
+        if copy is None:
+            new.append((cable, cable_digest))
+            continue
+        decision = merge.decide(copy, cable, cable_digest)
+        if decision.replace_paragraphs:
+            replacing.append((cable, copy, decision.metadata, cable_digest))
+        elif decision.metadata:
+            kept = _fill_gaps(conn, copy.id, decision.metadata, now)
+            results[cable.ref_id] = SavedCable(copy.id, kept, Outcome.updated, False, len(kept.paragraphs))
+        else:
+            results[cable.ref_id] = SavedCable(
+                copy.id, cable, Outcome.skipped, False, merge.paragraph_count(copy)
+            )
+
+    if new:
+        rows = [_cable_row(cable, cable_digest, now) | {"ingested_at": now} for cable, cable_digest in new]
+        ids = conn.execute(
+            insert(cables).returning(cables.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        for (cable, _), cable_id in zip(new, ids, strict=True):
+            results[cable.ref_id] = SavedCable(cable_id, cable, Outcome.ingested, True, len(cable.paragraphs))
+
+    for cable, copy, fields, cable_digest in replacing:
+        replaced = tuple(
+            conn.execute(
+                select(paragraphs.c.text)
+                .where(paragraphs.c.cable_id == copy.id)
+                .order_by(paragraphs.c.position)
+            ).scalars()
+        )
+        conn.execute(delete(paragraphs).where(paragraphs.c.cable_id == copy.id))
+        merged = dataclasses.replace(cable, **fields)
+        conn.execute(
+            update(cables).where(cables.c.id == copy.id).values(_cable_row(merged, cable_digest, now))
+        )
+        results[cable.ref_id] = SavedCable(
+            copy.id, merged, Outcome.updated, True, len(merged.paragraphs), replaced
+        )
+
+    rows = [
+        _paragraph_row(result.cable_id, position, p)
+        for result in results.values()
+        if result.paragraphs_written
+        for position, p in enumerate(result.cable.paragraphs)
+    ]
+    _insert_paragraphs(conn, rows)
+    return [results[cable.ref_id] for cable in chunk]
+
+
+_PARAGRAPH_COLUMNS = (
+    "cable_id", "position", "number", "marking", "text", "text_length", "anchored", "blocked",
+)
+
+
+def _insert_paragraphs(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        # COPY into the same transaction: several times faster than executemany for thousands of rows,
+        # and paragraphs are most of what an ingest writes.
+        columns = ", ".join(_PARAGRAPH_COLUMNS)
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor, cursor.copy(f"COPY {paragraphs.name} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple(row[c] for c in _PARAGRAPH_COLUMNS))
+        return
+    conn.execute(insert(paragraphs), rows)
+
+
+def _stored_copies(conn: Connection, ref_ids: list[str]) -> dict[str, merge.Stored]:
+    query = select(
+        cables.c.id,
+        cables.c.ref_id,
+        cables.c.fullness,
+        cables.c.digest,
+        cables.c.released,
+        cables.c.classification,
+        cables.c.origin,
+        cables.c.subject,
+        cables.c.tags,
+        cables.c.refs,
+    ).where(cables.c.ref_id.in_(ref_ids))
+    copies = {}
+    for row in conn.execute(query):
+        copies[row.ref_id] = merge.Stored(
+            id=row.id,
+            fullness=row.fullness,
+            digest=row.digest,
+            metadata={
+                "released": row.released,
+                "classification": row.classification,
+                "origin": row.origin,
+                "subject": row.subject,
+                "tags": tuple(row.tags),
+                "references": tuple(row.refs),
+            },
+        )
+    return copies
+
+
+def _fill_gaps(conn: Connection, cable_id: int, fields: dict[str, Any], now: datetime) -> Cable:
+    values = {_COLUMN.get(k, k): list(v) if isinstance(v, tuple) else v for k, v in fields.items()}
+    # The digest keeps describing the stored copy, which has changed: recompute it from what is stored.
+    conn.execute(update(cables).where(cables.c.id == cable_id).values(values | {"updated_at": now}))
+    stored = _load_one(conn, cable_id)
+    conn.execute(update(cables).where(cables.c.id == cable_id).values(digest=merge.digest(stored)))
+    return stored
+
+
+def _cable_row(cable: Cable, cable_digest: str, now: datetime) -> dict[str, Any]:
+    return {
+        "ref_id": cable.ref_id,
+        "created": cable.created,
+        "released": cable.released,
+        "classification": _text(cable.classification),
+        "origin": _text(cable.origin),
+        "subject": _text(cable.subject),
+        "tags": list(cable.tags),
+        "refs": list(cable.references),
+        "source_format": cable.source.format if cable.source else None,
+        "source_location": cable.source.location if cable.source else None,
+        "fullness": merge.fullness(cable),
+        "digest": cable_digest,
+        "updated_at": now,
+    }
+
+
+def _paragraph_row(cable_id: int, position: int, p: Paragraph) -> dict[str, Any]:
+    return {
+        "cable_id": cable_id,
+        "position": position,
+        "number": _text(p.number),
+        "marking": _text(p.marking) if p.marking is not None else None,
+        "text": _text(p.text),
+        "text_length": len(p.text),
+        "anchored": p.url is not None,
+        "blocked": False,
+    }
+
+
+def _text(value: str) -> str:
+    # PostgreSQL's text cannot hold NUL; a damaged CSV row can. Dropping it beats failing the batch.
+    return value.replace("\x00", "") if "\x00" in value else value
+
+
+# --- loading ------------------------------------------------------------------------------------------
+
+
+def get_cable(conn: Connection, ref_id: str, permalinks: PermalinkTemplate | None = None) -> Cable:
+    """The stored cable, with permalinks built from `permalinks` (the current template) now."""
+    row = conn.execute(select(cables).where(cables.c.ref_id == ref_id)).first()
+    if row is None:
+        raise UnknownCable(ref_id)
+    return _cable(row, _paragraph_rows(conn, [row.id]).get(row.id, []), permalinks)
+
+
+def iter_cables(
+    conn: Connection, permalinks: PermalinkTemplate | None = None, chunk: int = 500
+) -> Iterator[Cable]:
+    """Every stored cable in storage order, streamed a few hundred at a time in constant memory."""
+    last = 0
+    while True:
+        rows = conn.execute(select(cables).where(cables.c.id > last).order_by(cables.c.id).limit(chunk)).all()
+        if not rows:
+            return
+        paras = _paragraph_rows(conn, [r.id for r in rows])
+        for row in rows:
+            yield _cable(row, paras.get(row.id, []), permalinks)
+        last = rows[-1].id
+
+
+def count_cables(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(cables)).scalar_one()
+
+
+def count_paragraphs(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(paragraphs)).scalar_one()
+
+
+def _load_one(conn: Connection, cable_id: int) -> Cable:
+    row = conn.execute(select(cables).where(cables.c.id == cable_id)).one()
+    return _cable(row, _paragraph_rows(conn, [cable_id]).get(cable_id, []), None)
+
+
+def _paragraph_rows(conn: Connection, cable_ids: list[int]) -> dict[int, list[Any]]:
+    query = (
+        select(
+            paragraphs.c.cable_id,
+            paragraphs.c.number,
+            paragraphs.c.marking,
+            paragraphs.c.text,
+            paragraphs.c.anchored,
+        )
+        .where(paragraphs.c.cable_id.in_(bindparam("ids", expanding=True)))
+        .order_by(paragraphs.c.cable_id, paragraphs.c.position)
+    )
+    grouped: dict[int, list[Any]] = {}
+    for row in conn.execute(query, {"ids": cable_ids}):
+        grouped.setdefault(row.cable_id, []).append(row)
+    return grouped
+
+
+def _cable(row: Any, paragraph_rows: list[Any], permalinks: PermalinkTemplate | None) -> Cable:
+    links = permalinks or PermalinkTemplate()
+    return Cable(
+        ref_id=row.ref_id,
+        created=row.created,
+        released=row.released,
+        classification=row.classification,
+        origin=row.origin,
+        subject=row.subject,
+        tags=tuple(row.tags),
+        references=tuple(row.refs),
+        url=links.cable_url(row.ref_id, row.created),
+        paragraphs=tuple(
+            Paragraph(
+                number=p.number,
+                marking=p.marking,
+                text=p.text,
+                url=links.paragraph_url(row.ref_id, row.created, p.number) if p.anchored else None,
+            )
+            for p in paragraph_rows
+        ),
+        source=Source(row.source_format, row.source_location) if row.source_format else None,
+    )

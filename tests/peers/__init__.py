@@ -1,0 +1,1 @@
+"""Harnesses for the real and recorded peers the network adapters are tested against."""

@@ -1,0 +1,131 @@
+"""Choosing what an account posts next, on a real store (SQLite and PostgreSQL) and D's real ledger."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert
+
+from bot.config import Config
+from bot.ingest import ingest
+from bot.picks import batch_scorer
+from bot.picks.next import choose_next
+from bot.picks.settings import PickSettings, parse_picks
+from bot.store.ledger import FAILED, Ledger
+from bot.store.schema import queue
+from tests.support import make_cable
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+GREAT = 'Privately, the minister said the president is "paranoid and surrounded by corrupt cronies" and feared a coup.'
+GOOD = ('Frankly, the general told us privately that the army "cannot win this war", that the president is '
+        'corrupt, paranoid and incompetent, and that 40 percent of $2 billion in aid was stolen.')
+FAIR = 'The mayor complained bitterly that the governor "lies to everyone" and blamed him for the riots.'
+DULL = "The delegation discussed the agenda for the meeting with the ministry and agreed on dates."
+
+
+def corpus():
+    return [
+        make_cable("09ALPHA1", [GOOD, DULL, GREAT], origin="Embassy Alpha", created=datetime(2009, 1, 5, tzinfo=UTC)),
+        make_cable("08BETA2", [FAIR, DULL], origin="Embassy Beta", created=datetime(2008, 2, 5, tzinfo=UTC)),
+        make_cable("07GAMMA3", [DULL + " The weather was mild."], origin="Embassy Gamma",
+                   created=datetime(2007, 3, 5, tzinfo=UTC)),
+        make_cable("06DELTA4", [DULL, DULL + " Nothing more."], origin="Embassy Delta",
+                   created=datetime(2006, 4, 5, tzinfo=UTC)),
+    ]
+
+
+@pytest.fixture
+def filled(store):
+    ingest(corpus(), store, scorer=batch_scorer(Config(path=None)))
+    return store
+
+
+def post(store, account, ref_id, number, at=NOW, status=None):
+    ledger = Ledger(store.engine, clock=lambda: at)
+    [entry] = ledger.plan(account=account, network="outbox", ref_id=ref_id, paragraph=number, generation=0,
+                          texts=[f"{ref_id} {number}"])
+    if status:
+        ledger.mark(entry.id, status)
+
+
+def nxt(store, account="news", settings=None, n=1, now=NOW):
+    with store.read() as conn:
+        return [(c.ref_id, c.number) for c in choose_next(conn, account, settings or PickSettings(), n, now)]
+
+
+def test_the_best_postable_paragraph_comes_first(filled):
+    assert nxt(filled) == [("09ALPHA1", "1")]
+
+
+def test_a_paragraph_is_never_posted_twice_by_one_account(filled):
+    post(filled, "news", "09ALPHA1", "1", at=NOW - timedelta(days=30))
+    later = nxt(filled, n=10)
+    assert ("09ALPHA1", "1") not in later
+    assert ("09ALPHA1", "3") in later  # the cable's next-best paragraph, the window being over
+    assert nxt(filled, account="other") == [("09ALPHA1", "1")]  # another account may post it
+
+
+def test_a_failed_post_does_not_count_as_posted(filled):
+    post(filled, "news", "09ALPHA1", "1", at=NOW - timedelta(days=30), status=FAILED)
+    assert nxt(filled) == [("09ALPHA1", "1")]
+
+
+def test_no_two_posts_from_one_cable_within_the_window(filled):
+    post(filled, "news", "09ALPHA1", "1", at=NOW - timedelta(hours=5))
+    assert all(ref_id != "09ALPHA1" for ref_id, _ in nxt(filled, n=10))
+    wide = parse_picks({"same_cable_window": "2h", "variety": {"origin_penalty": 0, "year_penalty": 0}})
+    assert ("09ALPHA1", "3") in nxt(filled, settings=wide, n=10)
+
+
+def test_a_listing_takes_each_cable_once(filled):
+    listing = nxt(filled, n=10)
+    refs = [ref_id for ref_id, _ in listing]
+    assert len(refs) == len(set(refs))
+
+
+def test_the_editors_queue_comes_first_and_serves_a_few_paragraphs(filled):
+    with filled.write() as conn:
+        conn.execute(insert(queue).values(ref_id="06DELTA4", account=None, requested_at=NOW - timedelta(hours=1)))
+    with filled.read() as conn:
+        [first] = choose_next(conn, "news", PickSettings(), 1, NOW)
+    assert (first.ref_id, first.queued) == ("06DELTA4", True)
+    assert any("queued" in why for why in first.why)
+    post(filled, "news", "06DELTA4", first.number, at=NOW - timedelta(minutes=30))
+    second = nxt(filled)
+    assert second[0][0] == "06DELTA4" and second[0][1] != first.number  # the queue overrides the window
+    post(filled, "news", "06DELTA4", second[0][1], at=NOW - timedelta(minutes=10))
+    assert nxt(filled)[0] == ("09ALPHA1", "1")  # nothing left to serve
+
+
+def test_a_queue_entry_for_another_account_is_not_served(filled):
+    with filled.write() as conn:
+        conn.execute(insert(queue).values(ref_id="06DELTA4", account="other", requested_at=NOW - timedelta(hours=1)))
+    assert nxt(filled) == [("09ALPHA1", "1")]
+
+
+def test_variety_prefers_an_origin_and_year_not_posted_recently(filled):
+    post(filled, "news", "09ALPHA1", "1", at=NOW - timedelta(days=10))
+    plain = nxt(filled, settings=parse_picks({"variety": {"origin_penalty": 0, "year_penalty": 0}}))
+    assert plain == [("09ALPHA1", "3")]
+    varied = nxt(filled, settings=parse_picks({"variety": {"origin_penalty": 50}}))
+    assert varied[0][0] != "09ALPHA1"
+
+
+def test_an_editors_exclusion_or_block_applies_at_once_without_a_rescore(filled):
+    assert nxt(filled, settings=parse_picks({"exclude_cables": ["09ALPHA1"]}))[0][0] != "09ALPHA1"
+    assert nxt(filled, settings=parse_picks({"block": ["paranoid"]}))[0] != ("09ALPHA1", "1")
+    assert nxt(filled, settings=parse_picks({"exclude_paragraphs": ["09ALPHA1#1"]}))[0] != ("09ALPHA1", "1")
+
+
+def test_blocked_and_uncitable_paragraphs_are_never_chosen(store):
+    cable = make_cable("09SOURCE1", ['Dr. Ali Hassan (PROTECT) said "the president is corrupt and paranoid".',
+                                     DULL], origin="Embassy Alpha")
+    hidden = make_cable("09HIDDEN2", [GREAT], anchored=False)
+    ingest([cable, hidden], store, scorer=batch_scorer(Config(path=None)))
+    assert nxt(store, n=10) == [("09SOURCE1", "2")]
+
+
+def test_nothing_left_is_an_empty_answer(store):
+    assert nxt(store, n=3) == []

@@ -1,0 +1,169 @@
+"""Never amplify a protected source: on cables written for the purpose and on the real ones."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.model import Cable
+from bot.picks.protect import protect_cable, protected_names_before
+from bot.picks.score import ranked, score_cable, top_pick
+from bot.picks.settings import PickSettings, parse_picks
+from tests.picks.test_signals import cable_of
+from tests.support import cables_dir
+
+CANDID = "Privately, he called the president corrupt, paranoid and incompetent, and said \"he will fall\"."
+
+
+def blocked_numbers(cable: Cable, settings: PickSettings | None = None) -> dict[str, str]:
+    scores = score_cable(cable, settings or PickSettings())
+    return {p.number: s.block_reason for p, s in zip(cable.paragraphs, scores, strict=True) if s.blocked}
+
+
+@pytest.mark.parametrize("marker", [
+    "(PROTECT)", "(protect)", "(strictly protect)", "(STRICTLY PROTECT)", "(please protect)",
+    "(Please Protect)", "(protect throughout)", "(strictly protect throughout)", "-- PROTECT", "(protect source)",
+])
+def test_a_paragraph_carrying_a_marker_is_never_picked_whatever_its_score(marker):
+    cable = cable_of(
+        "The weather was mild and the talks were routine, the embassy reported.",
+        f"Dr. Ali Hassan {marker} told poloff that {CANDID}",
+    )
+    blocked = blocked_numbers(cable)
+    assert "2" in blocked and "protected source" in blocked["2"]
+    assert top_pick(cable, score_cable(cable, PickSettings())) != "2"
+
+
+def test_every_paragraph_naming_the_protected_person_is_blocked_with_the_reason():
+    cable = cable_of(
+        "Dr. Ali Hassan (PROTECT) met poloff on May 3 at his office in the ministry.",
+        f"Hassan added that {CANDID}",
+        f"The finance minister, by contrast, said {CANDID}",
+    )
+    blocked = blocked_numbers(cable)
+    assert set(blocked) == {"1", "2"}
+    assert "Ali Hassan" in blocked["2"] and "paragraph 1" in blocked["2"]
+    assert top_pick(cable, score_cable(cable, PickSettings())) == "3"
+
+
+def test_a_redacted_protected_source_blocks_every_paragraph_holding_the_redaction():
+    cable = cable_of(
+        "XXXXXXXXXXXX (strictly protect) is a senior official close to the palace.",
+        f"XXXXXXXXXXXX said that {CANDID}",
+        "The minister of trade said exports rose 40 percent, to $3 billion, in the first quarter this year.",
+    )
+    blocked = blocked_numbers(cable)
+    assert set(blocked) == {"1", "2"}
+    assert "redacted person" in blocked["2"]
+
+
+@pytest.mark.parametrize("text", [
+    "Sensitive but unclassified. Please protect accordingly.",
+    "The government must protect its citizens and protect the country from terrorists.",
+    "Spain requested personal protection for the judge; the Protective Service agreed.",
+    "Day promised the UK had put measures in place to protect your interests during the inquiry.",
+])
+def test_protect_as_an_ordinary_word_is_not_a_marker(text):
+    assert blocked_numbers(cable_of(text + " " + CANDID)) == {}
+
+
+def test_the_name_is_read_before_the_marker():
+    text = "Tory MP Keith Simpson (strictly protect) told us"
+    assert protected_names_before(text, text.index("(")) == ["Keith Simpson"]
+    text = "Karl-Theodor zu Guttenberg, Secretary General of the CSU (PROTECT), told us"
+    assert "Karl-Theodor zu Guttenberg" in protected_names_before(text, text.index("(PROTECT"))
+    text = "senior sources in the Chancellery (protect) said"
+    assert protected_names_before(text, text.index("(")) == []
+
+
+def test_editors_add_markers_and_names_in_the_config():
+    settings = parse_picks({"protect": {"patterns": ["do not quote"], "names": ["Maria Lopez"]}})
+    cable = cable_of(
+        f"The mayor (do not quote) said {CANDID}",
+        f"Maria Lopez, a union leader, said {CANDID}",
+        f"Lopez also said {CANDID}",
+        f"A banker said {CANDID}",
+    )
+    assert set(blocked_numbers(cable, settings)) == {"1", "2", "3"}
+
+
+def test_one_paragraph_is_released_only_by_naming_it_and_the_release_is_logged(caplog):
+    cable = cable_of(
+        "Dr. Ali Hassan (PROTECT) met poloff on May 3 at his office in the ministry.",
+        f"Hassan added that {CANDID}",
+        f"Hassan also said that {CANDID}",
+    )
+    settings = parse_picks({"release": [{"ref_id": cable.ref_id, "paragraph": "2", "reason": "spoke on the record"}]})
+    logging.getLogger("cablebot").propagate = True
+    scores = score_cable(cable, settings)
+    assert [s.blocked for s in scores] == [True, False, True]
+    assert "spoke on the record" in scores[1].released
+    from bot.picks.persist import log_releases
+
+    with caplog.at_level(logging.WARNING, logger="cablebot.picks"):
+        log_releases(cable, scores)
+    assert any("released" in r.getMessage() and r.fields["paragraph"] == "2" for r in caplog.records)
+
+
+# --- the real cables -------------------------------------------------------------------------------
+
+def real(ref_id: str) -> Cable:
+    from bot.sources.html_page import parse_html_page
+
+    path = cables_dir() / "html" / f"{ref_id}.html"
+    return parse_html_page(path.read_text(encoding="utf-8"), where=str(path))
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(("ref_id", "name"), [
+    ("05MADRID569", "Sanchez"),
+    ("05PARIS479", "Ricard"),
+    ("06MADRID2708", "Iglesias"),
+    ("08LAGOS368", "Pickard"),
+    ("09MADRID440", "Zaragoza"),
+])
+def test_real_cables_never_amplify_the_source_they_protect(ref_id, name):
+    cable = real(ref_id)
+    scores = score_cable(cable, PickSettings())
+    for para, s in zip(cable.paragraphs, scores, strict=True):
+        if name in para.text or "protect" in para.text.lower():
+            assert s.blocked, f"{ref_id} ¶{para.number} names {name} but is not blocked"
+            assert s.block_reason.startswith("protected source")
+    assert top_pick(cable, scores) is None or name not in cable.paragraph(top_pick(cable, scores)).text
+
+
+@pytest.mark.corpus
+def test_real_cables_with_a_redacted_protected_source():
+    cable = real("07BEIJING7035")
+    scores = score_cable(cable, PickSettings())
+    for para, s in zip(cable.paragraphs, scores, strict=True):
+        if "XXXXXX" in para.text:
+            assert s.blocked
+
+
+@pytest.mark.corpus
+def test_no_real_paragraph_with_a_protect_marker_is_ever_postable():
+    import re
+
+    marker = re.compile(r"\((?:please |strictly )?protect[^)]*\)|strictly protect", re.IGNORECASE)
+    checked = 0
+    for path in sorted(Path(cables_dir() / "html").glob("*.html")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "rotect" not in text and "ROTECT" not in text:
+            continue
+        cable = real(path.stem)
+        for para, s in zip(cable.paragraphs, score_cable(cable, PickSettings()), strict=True):
+            if marker.search(para.text):
+                checked += 1
+                assert s.blocked, f"{cable.ref_id} ¶{para.number}"
+    assert checked >= 40  # the real corpus has dozens of marked paragraphs
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("ref_id", ["04MADRID2164", "09LONDON2198", "05MADRID572"])
+def test_real_cables_that_only_use_the_word_are_not_blocked(ref_id):
+    cable = real(ref_id)
+    order = ranked(cable, score_cable(cable, PickSettings()))
+    assert not any(s.blocked and (s.block_reason or "").startswith("protected") for _, s in order)

@@ -1,0 +1,177 @@
+"""Each signal, as a specification: what raises it, what does not."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.model import Cable, Paragraph
+from bot.picks import signals
+from bot.picks.signals import SIGNALS, Passage
+
+
+def cable_of(*texts: str, markings: tuple[str | None, ...] | None = None, numbers: tuple[str, ...] | None = None) -> Cable:
+    numbers = numbers or tuple(str(i) for i in range(1, len(texts) + 1))
+    markings = markings or ("C",) * len(texts)
+    return Cable(
+        ref_id="09TESTLAND1",
+        created=datetime(2009, 3, 1, tzinfo=UTC),
+        released=None,
+        classification="CONFIDENTIAL",
+        origin="Embassy Testland",
+        subject="TEST",
+        paragraphs=tuple(
+            Paragraph(n, m, t, f"https://example.org/c.html#par{n}")
+            for n, m, t in zip(numbers, markings, texts, strict=True)
+        ),
+    )
+
+
+def passage(text: str, marking: str | None = "C", number: str = "1", df=None, total: int = 0) -> Passage:
+    cable = cable_of(text, markings=(marking,), numbers=(number,))
+    return Passage(cable.paragraphs[0], cable, 0, df or {}, total)
+
+
+CANDID_TEXT = (
+    'Privately, the foreign minister told the Ambassador that the president is "paranoid and surrounded by '
+    'corrupt cronies", and that he fears a coup within the year.'
+)
+PLAIN = (
+    "The Ministry of Agriculture continues its program of rural development in the northern provinces, "
+    "with funding from the national budget and support from international partners."
+)
+
+
+def test_a_quotation_scores_the_quotation_signal():
+    quoted = passage('The Minister told the Ambassador: "We will never sell these weapons to anyone, never."')
+    assert signals.quotation(quoted) > signals.quotation(passage(PLAIN)) == 0.0
+    assert signals.quotation(quoted) >= 0.3
+
+
+def test_a_long_quotation_counts_more_than_a_scare_quoted_word():
+    word = passage('He described the plan as "unworkable" and left the room early that day, as planned before.')
+    sentence = passage('He said: "this plan will not work and everyone in the cabinet knows it" and left early.')
+    assert signals.quotation(sentence) > signals.quotation(word) > 0
+
+
+def test_the_cable_systems_mangled_quotes_are_quotes():
+    assert signals.quotation(passage("Kayani said it needed a &perception of winning.8 There was no other way.")) > 0
+
+
+def test_named_people_and_titles_score():
+    people = passage("President Ali Abdullah Saleh told Assistant Secretary Lincoln Bloomfield and Ambassador Krajeski")
+    assert signals.named_people(people) > signals.named_people(passage(PLAIN))
+
+
+def test_figures_and_amounts_score_years_do_not():
+    money = passage("The army received only $300 million of the 1 billion dollars; 40 percent went elsewhere.")
+    years = passage("In 1998 and again in 2007 the talks resumed, and they may resume in 2010 as well.")
+    assert signals.figures(money) >= 0.8
+    assert signals.figures(years) == 0.0
+
+
+def test_candid_language_scores_candour():
+    candid = passage("Privately, the minister called the president paranoid and his cronies corrupt and incompetent.")
+    assert signals.candour(candid) == 1.0
+    assert signals.candour(passage(PLAIN)) == 0.0
+
+
+def test_secret_markings_rank_above_confidential_above_sbu_above_unclassified():
+    values = [signals.marking(passage(PLAIN, m)) for m in ("S/NF", "S", "C", "SBU", "U")]
+    assert values == sorted(values, reverse=True)
+    assert len(set(values)) == 5
+
+
+def test_a_marking_left_in_the_text_is_still_read():
+    assert signals.marking(passage("(S/NF) " + PLAIN, None)) == signals.marking(passage(PLAIN, "S/NF"))
+
+
+def test_rare_words_are_more_distinctive_than_common_ones():
+    df = {"ministry": 900, "agriculture": 800, "continues": 950, "program": 990, "rural": 700,
+          "development": 990, "northern": 600, "provinces": 700, "funding": 800, "national": 990,
+          "budget": 900, "support": 990, "international": 990, "partners": 900}
+    rare = passage("Zardari wanted Bhutto's estate in Dubai transferred through Kabul's Kandahar sheikhs", df=df,
+                   total=1000)
+    common = passage(PLAIN, df=df, total=1000)
+    assert signals.distinctiveness(rare) > signals.distinctiveness(common)
+
+
+def test_without_corpus_statistics_distinctiveness_is_zero():
+    assert signals.distinctiveness(passage(PLAIN)) == 0.0
+
+
+@pytest.mark.parametrize("text", [
+    "As noted above, the minister agreed with the proposal in every respect.",
+    "See para 3 for the minister's full account of the negotiations with the union.",
+    "The minister repeated the points made in reftel about the budget.",
+    "This would change the government's position on the matter entirely.",
+    "He also said the government would consider the request carefully.",
+    "Details will follow septel once the delegation has returned home.",
+])
+def test_a_paragraph_that_leans_on_others_does_not_stand_alone(text):
+    assert signals.dependence(passage(text)) >= 0.35
+    assert signals.dependence(passage(PLAIN)) == 0.0
+
+
+@pytest.mark.parametrize("text", [
+    "Classified By: Ambassador John Smith for reasons 1.4 (b) and (d).",
+    "Sensitive but unclassified. Not for public internet distribution. Please protect accordingly.",
+    "Embassy will report septel on the outcome. Please advise.",
+    "Deputy Secretary Steinberg has cleared this cable.",
+    "Visit Embassy Rabat's Classified Website: http://www.state.sgov.gov/p/nea/rabat",
+    "The delegation will arrive on May 3; the control officer is the DCM; hotel reservations are made.",
+])
+def test_boilerplate_is_penalised(text):
+    assert signals.boilerplate(passage(text)) >= 0.5
+    assert signals.boilerplate(passage(PLAIN)) == 0.0
+
+
+def test_redaction_heavy_paragraphs_score_redaction():
+    heavy = passage("XXXXXXXXXXXX told XXXXXXXXXXXX that XXXXXXXXXXXX had met XXXXXXXXXXXX in XXXXXXXXXXXX.")
+    light = passage("XXXXXXXXXXXX said the harvest was poor this year in every province of the north and east.")
+    assert signals.redaction(heavy) == 1.0
+    assert 0 < signals.redaction(light) < signals.redaction(heavy)
+    assert signals.redaction(passage(PLAIN)) == 0.0
+
+
+def test_a_summary_is_flagged_so_it_must_earn_its_place():
+    assert signals.summary(passage("Summary: the minister agreed to everything. End summary.")) == 1.0
+    assert signals.summary(passage(PLAIN)) == 0.0
+
+
+def test_lettered_reference_items_and_short_lines_are_not_notable():
+    assert signals.reference_item(passage("MADRID 2123", number="B")) == 1.0
+    assert signals.reference_item(passage("BRASILIA 1094 Classified By: Charge d'Affaires Lisa Kubiske", number="C")) == 1.0
+    assert signals.reference_item(passage(PLAIN, number="A")) == 0.0  # a lettered item with content
+    assert signals.reference_item(passage(PLAIN, number="3")) == 0.0
+    assert signals.too_short(passage("Tripoli minimize considered.")) == 1.0
+    assert signals.too_short(passage(PLAIN)) == 0.0
+
+
+def test_length_fits_a_post_or_a_short_thread():
+    assert signals.fit(passage("Too short.")) == 0.0
+    assert signals.fit(passage(PLAIN)) > 0.5
+    assert signals.fit(passage(" ".join([PLAIN] * 40))) < 0.5
+
+
+def test_the_us_side_talking_is_not_the_news():
+    us = passage("The Ambassador stressed that Washington wants progress. A/S Cohen urged action. We believe it.")
+    them = passage("The Foreign Minister said the Saudis are puppets and the deal is dead, by his account.")
+    assert signals.us_talking_points(us) > signals.us_talking_points(them)
+
+
+def test_the_embassys_comment_is_flagged():
+    assert signals.embassy_comment(passage("Comment: the minister is out of his depth. End comment.")) == 1.0
+    assert signals.embassy_comment(passage(PLAIN)) == 0.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=3000), st.sampled_from(["1", "A", "12"]), st.sampled_from([None, "C", "S/NF", "SBU", "U"]))
+def test_every_signal_stays_in_its_range_on_any_text(text, number, mark):
+    p = passage(text, mark, number, df={"the": 5}, total=10)
+    for name, signal in SIGNALS.items():
+        value = signal(p)
+        assert 0.0 <= value <= 1.0, name

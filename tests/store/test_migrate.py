@@ -1,0 +1,89 @@
+"""Migrations: the schema comes up on both dialects, and replicas starting together migrate once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+
+from sqlalchemy import inspect, text
+
+from bot.store import open_store
+from bot.store.migrate import head_revisions
+from tests.support import REPO_ROOT, cablebot_env
+
+TABLES = {"cables", "paragraphs", "corpus_terms", "corpus_stats", "queue", "alembic_version"}
+
+
+def test_a_fresh_database_is_migrated_to_the_newest_revision(store):
+    with store.read() as conn:
+        tables = set(inspect(conn).get_table_names())
+        versions = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    assert tables >= TABLES
+    assert versions == head_revisions()
+    assert "0001_cables" in _ancestry(versions)
+
+
+def test_the_next_paragraph_index_covers_only_postable_paragraphs(store):
+    with store.read() as conn:
+        indexes = {i["name"]: i for i in inspect(conn).get_indexes("paragraphs")}
+    assert "ix_paragraphs_next" in indexes
+
+
+def test_opening_a_migrated_store_again_changes_nothing(store_url):
+    with open_store(store_url) as first:
+        first.save_cables([])
+    with open_store(store_url) as again, again.read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
+
+
+def test_replicas_starting_together_on_postgresql_migrate_once(postgres_store_url):
+    _start_together(postgres_store_url, replicas=6)
+    _assert_migrated_once(postgres_store_url)
+
+
+def test_processes_starting_together_on_sqlite_migrate_once(sqlite_url):
+    _start_together(sqlite_url, replicas=4)
+    _assert_migrated_once(sqlite_url)
+
+
+def _start_together(url: str, replicas: int) -> None:
+    # Each process imports cablebot first, then waits for the same instant, so their migrations collide.
+    start = time.time() + 4
+    script = textwrap.dedent(f"""
+        import time
+        from bot.store import open_store
+        time.sleep(max(0, {start!r} - time.time()))
+        open_store({url!r}).close()
+    """)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            cwd=REPO_ROOT,
+            env=cablebot_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(replicas)
+    ]
+    outcomes = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    assert [code for code, _ in outcomes] == [0] * replicas, [err for _, err in outcomes if err]
+
+
+def _assert_migrated_once(url: str) -> None:
+    with open_store(url) as store, store.read() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == sorted(
+            head_revisions()
+        )
+        assert set(inspect(conn).get_table_names()) >= TABLES
+
+
+def _ancestry(versions: set[str]) -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    from bot.store.migrate import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config())
+    return {rev.revision for head in versions for rev in script.iterate_revisions(head, "base")}

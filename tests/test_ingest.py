@@ -1,0 +1,142 @@
+"""Ingest: every input read, each bad one reported and the rest saved, in batches the picker can score."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.ingest import IngestReport, find_inputs, ingest, ingest_paths
+from bot.store.merge import Outcome
+from bot.store.schema import paragraphs
+from tests.support import cables_dir, make_cable
+
+CSV_BODY = """UNCLAS SECTION 01 OF 02 ASTANA 002079
+
+SIPDIS
+
+E.O. 12958: N/A
+TAGS: PGOV, PREL, KZ
+SUBJECT: KAZAKHSTAN: A CABLE WRITTEN FOR A CSV TEST
+
+1. (U) Sensitive but unclassified.
+
+2. (SBU) The minister said he would not sign the deal,
+and said so twice.
+
+HOAGLAND
+"""
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+def test_the_whole_html_folder_goes_in_once_and_a_second_run_skips_every_page(store):
+    pages = cables_dir() / "html"
+    first = ingest_paths([pages], store)
+    assert (first.ingested, first.updated, first.skipped, first.failed) == (1_295, 0, 0, 0)
+    counts = store.counts()
+
+    second = ingest_paths([pages], store)
+
+    assert (second.ingested, second.updated, second.skipped, second.failed) == (0, 0, 1_295, 0)
+    assert second.warnings == []
+    assert store.counts() == counts
+
+
+@pytest.mark.corpus
+def test_text_exports_after_their_pages_never_take_paragraphs_away(store):
+    exports = sorted((cables_dir() / "text").glob("*.txt"))
+    pages = [cables_dir() / "html" / f"{p.stem}.html" for p in exports]
+    ingest_paths(pages, store)
+    before = {p.stem: len(store.get_cable(p.stem).paragraphs) for p in exports}
+
+    report = ingest_paths(exports, store)
+
+    assert report.failed == 0 and report.ingested == 0
+    assert {p.stem: len(store.get_cable(p.stem).paragraphs) for p in exports} == before
+
+
+def test_a_path_that_does_not_exist_is_reported_and_the_rest_goes_on(store, tmp_path):
+    report = ingest_paths([tmp_path / "nowhere", cables_dir() / "seed"], store)
+    assert report.ingested == 1
+    assert [(f.where, f.reason) for f in report.failures] == [
+        (str(tmp_path / "nowhere"), "no such file or folder")
+    ]
+
+
+def test_a_release_csv_is_read_row_by_row_and_progress_adds_up_to_its_size(store, tmp_path):
+    path = tmp_path / "cables.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        rows = csv.writer(handle, quoting=csv.QUOTE_ALL)
+        rows.writerow(
+            ["1", "10/20/2008 11:03", "08ASTANA2079", "Embassy Astana", "UNCLASSIFIED", "", "", CSV_BODY]
+        )
+        rows.writerow(["2", "not a date", "08ASTANA2080", "Embassy Astana", "UNCLASSIFIED", "", "", CSV_BODY])
+        rows.writerow(
+            ["3", "10/21/2008 09:00", "08ASTANA2081", "Embassy Astana", "UNCLASSIFIED", "", "", CSV_BODY]
+        )
+    progress: list[int] = []
+    inputs = find_inputs([path])
+
+    report = ingest_paths(inputs, store, progress=progress.append)
+
+    assert sum(progress) == inputs.total_bytes == path.stat().st_size
+    assert (report.ingested, report.failed) == (2, 1)
+    [failure] = report.failures
+    assert failure.where.startswith(f"{path}:row 2") and "date" in failure.reason
+    cable = store.get_cable("08ASTANA2081")
+    assert [p.number for p in cable.paragraphs] == ["1", "2"]
+    assert cable.paragraphs[1].text == "The minister said he would not sign the deal, and said so twice."
+
+
+def test_each_saved_batch_reaches_the_scorer_inside_its_transaction(store):
+    batches: list[list] = []
+
+    def scorer(conn, saved) -> None:
+        batches.append(saved)
+        for result in saved:
+            if result.paragraphs_written:
+                conn.execute(
+                    paragraphs.update()
+                    .where(paragraphs.c.cable_id == result.cable_id)
+                    .values(score=paragraphs.c.position * 1.5)
+                )
+
+    cables = [make_cable(f"09CITY{i}", ["One.", "Two."]) for i in range(25)]
+    report = ingest(cables + cables[:3], store, scorer=scorer, batch_size=10)
+
+    assert [len(b) for b in batches] == [10, 10, 8]
+    assert [r.outcome for r in batches[-1]][-3:] == [Outcome.skipped] * 3
+    assert (report.ingested, report.skipped) == (25, 3)
+    with store.read() as conn:
+        scores = conn.execute(select(paragraphs.c.score).order_by(paragraphs.c.id)).scalars().all()
+    assert scores == [0.0, 1.5] * 25
+
+
+def test_a_batch_whose_scoring_fails_leaves_nothing_half_saved(store):
+    def scorer(conn, saved) -> None:
+        raise RuntimeError("scorer broke")
+
+    with pytest.raises(RuntimeError):
+        ingest([make_cable("09CITY1", ["One."])], store, scorer=scorer)
+    assert store.counts() == {"cables": 0, "paragraphs": 0}
+
+
+def test_a_cable_without_paragraphs_is_stored_with_a_warning_once(store):
+    report = ingest([make_cable("09CITY1", [])], store)
+    assert [w.ref_id for w in report.warnings] == ["09CITY1"]
+    again = ingest([make_cable("09CITY1", [])], store, report=IngestReport())
+    assert again.skipped == 1 and again.warnings == []
+
+
+def test_folders_are_read_recursively_and_hidden_files_are_left_alone(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "deep.txt").write_text("x")
+    (tmp_path / "top.txt").write_text("x")
+    (tmp_path / ".DS_Store").write_text("x")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("x")
+    inputs = find_inputs([tmp_path])
+    assert [p.relative_to(tmp_path) for p in inputs.files] == [Path("a/b/deep.txt"), Path("top.txt")]
