@@ -30,7 +30,8 @@ def main() -> None:
         best_cpu = min(best_cpu, time.process_time() - start_cpu)
     print(
         f"{len(pages)} pages, {paragraphs} paragraphs: {best:.3f} s wall, {best_cpu:.3f} s CPU; "
-        f"{len(pages) / best:,.0f} pages/s wall, {len(pages) / best_cpu:,.0f} pages/s CPU (best of {args.repeat})"
+        f"{len(pages) / best:,.0f} pages/s wall, {len(pages) / best_cpu:,.0f} pages/s CPU "
+        f"(best of {args.repeat})"
     )
 
 

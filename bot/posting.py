@@ -131,8 +131,13 @@ def publish_thread(
     paragraph_id: int | None = None,
     policy: RetryPolicy | None = None,
     clock: Callable[[], datetime] | None = None,
+    retry_rejected: bool = False,
 ) -> Outcome:
-    """Publish `thread` for `account` (or complete it, when an earlier run was interrupted)."""
+    """Publish `thread` for `account` (or complete it, when an earlier run was interrupted).
+
+    A post the network rejected is not sent again: the outcome reports the rejection, unless
+    `retry_rejected` (an editor asking for this very post again, after fixing what was wrong).
+    """
     policy = policy or RetryPolicy()
     clock = clock or (lambda: datetime.now(UTC))
     texts = [post.text for post in thread.posts]
@@ -146,6 +151,11 @@ def publish_thread(
             "post it again with --force"
         )
     key, planned_at = entries[0].thread_key, entries[0].created_at
+    rejected = [e for e in entries if e.status == FAILED]
+    if rejected and not retry_rejected:
+        return Outcome(entries, Rejected(rejected[0].error or f"post {rejected[0].position} was rejected"))
+    if rejected:
+        ledger.mark_many([e.id for e in rejected], PLANNED)
     attempt = 0
     while True:
         attempt += 1

@@ -15,18 +15,22 @@ from bot.cli.app import CONFIG_OPTION, FORMAT_OPTION, OutputFormat, app, fail
 
 @app.command()
 def pick(
-    ref_id: str = typer.Argument(None, help="The cable's reference ID, e.g. 08ASTANA2079.", show_default=False),
+    ref_id: str = typer.Argument(
+        None, help="The cable's reference ID, e.g. 08ASTANA2079.", show_default=False
+    ),
     output: OutputFormat = FORMAT_OPTION,
     rescore: bool = typer.Option(
-        False, "--rescore",
+        False,
+        "--rescore",
         help="Score stored paragraphs again with the current config and corpus statistics "
-             "(the cable given, else every cable) and save the scores.",
+        "(the cable given, else every cable) and save the scores.",
     ),
     config: str | None = CONFIG_OPTION,
 ) -> None:
     """A cable's paragraphs ranked, best first, each with its score and the share of each signal in it."""
     from bot.config import load_config
-    from bot.picks.persist import load_stats, rescore as rescore_store
+    from bot.picks.persist import load_stats
+    from bot.picks.persist import rescore as rescore_store
     from bot.picks.score import ranked, score_cable
     from bot.picks.settings import parse_picks
     from bot.picks.signals import terms
@@ -37,7 +41,9 @@ def pick(
     if rescore:
         with open_store() as store, store.write() as conn, _progress() as advance:
             count = rescore_store(conn, settings, [ref_id.strip().upper()] if ref_id else None, advance)
-        print(json.dumps({"rescored": count}) if output is OutputFormat.json else f"rescored {count} cable(s)")
+        print(
+            json.dumps({"rescored": count}) if output is OutputFormat.json else f"rescored {count} cable(s)"
+        )
         if not ref_id:
             return
     if not ref_id:
@@ -88,10 +94,13 @@ def next_(
             para = cable.paragraph(c.number)
             urls[(c.ref_id, c.number)] = (para.url if para else None, para.text if para else "")
     if output is OutputFormat.json:
-        print(json.dumps(
-            [{"account": account, **c.to_json(), "url": urls[(c.ref_id, c.number)][0]} for c in choices],
-            ensure_ascii=False, indent=2,
-        ))
+        print(
+            json.dumps(
+                [{"account": account, **c.to_json(), "url": urls[(c.ref_id, c.number)][0]} for c in choices],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     _print_next(account, choices, urls)
 
@@ -120,7 +129,7 @@ def _top_reasons(reasons: dict[str, float], k: int = 6) -> str:
     return ", ".join(f"{name} {value:+.2f}" for name, value in items)
 
 
-def _print_ranking(cable, order) -> None:  # noqa: ANN001 - bot.model.Cable and ranked() pairs
+def _print_ranking(cable, order) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -143,18 +152,23 @@ def _print_ranking(cable, order) -> None:  # noqa: ANN001 - bot.model.Cable and 
     console.print(table)
 
 
-def _print_next(account: str, choices, urls) -> None:  # noqa: ANN001 - Choice list and url map
+def _print_next(account: str, choices, urls) -> None:
     from rich.console import Console
 
     console = Console(highlight=False)
     if not choices:
-        console.print(f"nothing left to post for account {account!r}: every postable paragraph is posted, "
-                      "blocked or inside the same-cable window")
+        console.print(
+            f"nothing left to post for account {account!r}: every postable paragraph is posted, "
+            "blocked or inside the same-cable window"
+        )
         return
     console.print(f"[bold]next for account {account!r}[/bold]")
     for n, c in enumerate(choices, 1):
         url, text = urls[(c.ref_id, c.number)]
-        console.print(f"\n{n}. [bold]{c.ref_id} ¶{c.number}[/bold]  score {c.score:.2f}  ({c.origin}, {c.created:%Y-%m-%d})")
+        console.print(
+            f"\n{n}. [bold]{c.ref_id} ¶{c.number}[/bold]  score {c.score:.2f}  "
+            f"({c.origin}, {c.created:%Y-%m-%d})"
+        )
         console.print(f"   {url}")
         console.print(f"   {text[:200]}{'...' if len(text) > 200 else ''}")
         console.print(f"   why: {_top_reasons(c.reasons)}")

@@ -65,7 +65,7 @@ def post(
                                min_quote_share=min_quote_share(settings))
         outcome = publish_thread(ledger, network, account=name, thread=thread, generation=generation,
                                  paragraph_id=ledger.paragraph_id(cable.ref_id, found.number),
-                                 policy=RetryPolicy())
+                                 policy=RetryPolicy(), retry_rejected=True)
     _print_entries(outcome.entries, output)
     if outcome.error:
         fail(str(outcome.error))
@@ -116,7 +116,12 @@ def _problems(settings: Config) -> list[str]:
     from bot.posting import configured_accounts
     from bot.posts.render import min_quote_share, render_thread
     from bot.posts.templates import TemplateSet
-    from bot.worker.schedule import schedule_from_config
+
+    try:
+        from bot.worker.schedule import schedule_from_config
+    except ImportError:  # a cablebot without the worker: accounts post by hand only
+        def schedule_from_config(*args: Any) -> None:
+            return None
 
     problems: list[str] = []
     try:

@@ -9,6 +9,10 @@ Three things matter here more than anywhere else:
   post's own key (a valid TID), with `swapRecord: null` so that it is created only if absent. A retry after
   an unknown outcome finds the first attempt instead of posting twice, and `recover` is a lookup.
 - Links and hashtags are clickable only as facets: they are sent exactly as the renderer computed them.
+
+Account keys: `handle`, `password_env` (the variable holding an app password), `service` (the PDS or
+entryway, default https://bsky.social), optional `proxy` (an HTTP proxy URL for every call) and
+`timeout` (seconds, default 30).
 """
 
 from __future__ import annotations

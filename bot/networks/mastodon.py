@@ -4,6 +4,11 @@ Each post carries an Idempotency-Key (its own post key): the instance answers a 
 the status it already created instead of a new one, for about an hour. The instance's own length limit
 is read from it (and cached) before sending, so a post over it is refused here, not by the server.
 Mastodon.py never sleeps on a rate limit here (`ratelimit_method="throw"`): the limit is reported.
+
+Account keys: `instance` (its URL), `access_token_env` (the variable holding a token with the
+write:statuses scope), optional `visibility` (public, unlisted, private, direct), `language` (default
+"en", the cables' language), `max_characters` and `characters_reserved_per_url` (the limits the renderer
+fits posts to before the instance is asked; default 500 and 23), `timeout` (seconds, default 30).
 """
 
 from __future__ import annotations
@@ -75,7 +80,7 @@ class MastodonNetwork:
         instance = reader.text("instance")
         token = reader.secret("access_token_env")
         visibility = reader.optional_text("visibility")
-        language = reader.optional_text("language")
+        language = reader.text("language", "en")
         for key in ("max_characters", "characters_reserved_per_url"):
             if key in table:
                 reader.number(key, 1)

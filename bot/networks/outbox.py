@@ -3,6 +3,8 @@
 It needs no account, so it is what the README's main job posts to. A thread's key is written at most
 once: the file is scanned for it under an exclusive lock before appending, and the line is fsynced
 before the posts are reported as sent.
+
+Account keys: optional `path` (default: outbox.jsonl in the data folder, var/ or CABLEBOT_DATA_DIR).
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ class OutboxNetwork:
             with open(self.path, "a+", encoding="utf-8") as f:
                 fcntl.flock(f, fcntl.LOCK_EX)
                 if not self._holds(f, key):
-                    f.write(json.dumps(line, ensure_ascii=False) + "\n")
+                    f.write(json_line(line))
                     f.flush()
                     os.fsync(f.fileno())
         except OSError as e:
@@ -89,8 +91,9 @@ class OutboxNetwork:
     @staticmethod
     def _holds(f: Any, key: str) -> bool:
         f.seek(0)
+        written = _json(key)  # the key as it reads in a line, escapes included
         for raw in f:
-            if key not in raw:
+            if written not in raw:
                 continue
             try:
                 if json.loads(raw).get("key") == key:
@@ -98,3 +101,20 @@ class OutboxNetwork:
             except (ValueError, AttributeError):
                 continue  # a torn or foreign line never hides another thread's key
         return False
+
+
+# Characters that some readers take for line breaks (Python's str.splitlines among them) though JSON
+# lets them stand unescaped: escaped, so that one thread is always exactly one line.
+_LINE_BREAKING = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def json_line(entry: dict[str, Any]) -> str:
+    """One JSON line, readable (UTF-8, not \\u escapes) yet one line for every reader."""
+    return _json(entry) + "\n"
+
+
+def _json(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    for char, escape in _LINE_BREAKING.items():
+        text = text.replace(char, escape)
+    return text

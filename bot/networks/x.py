@@ -5,10 +5,16 @@ retries at once, and against the 24-hour cap it loops). The adapter reads the 15
 (`x-rate-limit-*`) and the 24-hour caps (`x-user-limit-24hour-*`, `x-app-limit-24hour-*`, which tweepy
 ignores) itself, after failures and after successes, and reports the time to wait as RateLimited.
 
-X has no idempotency key. `recover` looks for the post's text among the account's latest posts; its
-limits: X shows links as t.co links (they are compared as "a link"), a post deleted since is not found,
-and a post older than the latest `RECENT` ones is missed (then resending could duplicate it: the ledger
-keeps such a post `unknown` only briefly, since a crash leaves at most the post in flight).
+X has no idempotency key. `recover` looks for the post's exact text among the account's latest `RECENT`
+posts since shortly before the thread was planned (links compare as "a link": X shows them as t.co
+links). Its limits: X's timeline can lag behind a post just made, and a post deleted since is not found.
+Then the post is sent again, and X itself refuses the same text twice in a row (403 duplicate): the
+adapter then looks once more and takes the post it finds. A duplicate X cannot see (the text differs
+from the first attempt's) is the remaining risk; the renderer makes the same text on every attempt.
+
+Account keys: `consumer_key_env`, `consumer_secret_env`, `access_token_env`, `access_token_secret_env`
+(the variables holding the app's keys and the account's OAuth 1.0a token, with Read and Write
+permission), optional `api_base` (another base URL for the same API) and `timeout` (seconds, default 30).
 """
 
 from __future__ import annotations
@@ -93,7 +99,7 @@ class XNetwork:
             self._check_window()
             try:
                 response = self._call(lambda post=post, parent=parent: self.client.create_tweet(
-                    text=post.text, in_reply_to_tweet_id=parent, user_auth=True))
+                    text=post.text, in_reply_to_tweet_id=parent, user_auth=True), posting=True)
             except Duplicate as e:
                 # X refuses the same text twice: after a lost answer, the first attempt may be out there.
                 found = self.recover(key, position, post, planned_at)
@@ -141,7 +147,8 @@ class XNetwork:
             self._client = client
         return self._client
 
-    def _call(self, call: Any) -> Any:
+    def _call(self, call: Any, posting: bool = False) -> Any:
+        """One request, its failure in the shared vocabulary; a post's answer also tells the windows left."""
         import requests
         import tweepy
 
@@ -156,7 +163,8 @@ class XNetwork:
             raise self._translate(e) from None
         except requests.RequestException as e:
             raise Transient(f"[accounts.{self.account}]: cannot reach X: {type(e).__name__}: {e}") from None
-        self._note_window(response)
+        if posting:  # other endpoints have windows of their own, which say nothing about posting
+            self._note_window(response)
         return response
 
     def _check_window(self) -> None:
@@ -171,10 +179,13 @@ class XNetwork:
         self.blocked_until = max(exhausted) if exhausted else None
 
     def _reset(self, response: Any) -> datetime | None:
-        windows = _windows(response.headers)
-        exhausted = [reset for remaining, reset in windows if remaining <= 0]
-        resets = exhausted or [reset for _, reset in windows]
-        return max(resets) if resets else None
+        """When posting may resume: the latest reset of the windows used up, else the 15-minute one's."""
+        headers = response.headers
+        exhausted = [reset for remaining, reset in _windows(headers) if remaining <= 0]
+        if exhausted:
+            return max(exhausted)
+        fifteen = _windows(headers, WINDOWS[:1])
+        return fifteen[0][1] if fifteen else None
 
     def _limits_text(self, response: Any) -> str:
         until = self._reset(response)
@@ -243,11 +254,15 @@ def x_reason(error: Any) -> str:
     return f"{status}: {text}" if text else status
 
 
-def _windows(headers: Mapping[str, str]) -> list[tuple[int, datetime]]:
+def _windows(
+    headers: Mapping[str, str], which: Sequence[tuple[str, str]] = WINDOWS
+) -> list[tuple[int, datetime]]:
+    """(remaining, reset) of each window the headers report."""
+    lowered = {k.lower(): v for k, v in headers.items()}
     found = []
-    for remaining, reset in WINDOWS:
+    for remaining, reset in which:
         try:
-            found.append((int(headers[remaining]), datetime.fromtimestamp(int(headers[reset]), UTC)))
+            found.append((int(lowered[remaining]), datetime.fromtimestamp(int(lowered[reset]), UTC)))
         except (KeyError, ValueError):
             continue
     return found

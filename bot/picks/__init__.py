@@ -28,7 +28,7 @@ def batch_scorer(config: Config) -> BatchScorer:
 
     settings = parse_picks(config.picks, config.where())
 
-    def scorer(conn, saved) -> None:  # noqa: ANN001 - types are bot.ingest's BatchScorer
+    def scorer(conn, saved) -> None:
         score_saved(conn, saved, settings)
 
     return scorer

@@ -76,16 +76,23 @@ def _not_posted(account: str):
 
 def _columns():
     return (
-        paragraphs.c.id, paragraphs.c.number, paragraphs.c.score, paragraphs.c.reasons,
-        cables.c.ref_id, cables.c.origin, cables.c.created,
+        paragraphs.c.id,
+        paragraphs.c.number,
+        paragraphs.c.score,
+        paragraphs.c.reasons,
+        cables.c.ref_id,
+        cables.c.origin,
+        cables.c.created,
     )
 
 
 def recent_cables(conn: Connection, account: str, since: datetime) -> set[str]:
     """Cables the account posted from since `since` (the same-cable window)."""
-    query = select(posts.c.ref_id).where(
-        posts.c.account == account, posts.c.created_at >= since, posts.c.status != FAILED
-    ).distinct()
+    query = (
+        select(posts.c.ref_id)
+        .where(posts.c.account == account, posts.c.created_at >= since, posts.c.status != FAILED)
+        .distinct()
+    )
     return set(conn.execute(query).scalars())
 
 
@@ -101,7 +108,9 @@ def recent_mix(conn: Connection, account: str, limit: int) -> tuple[dict[str, in
         .limit(limit)
         .subquery()
     )
-    rows = conn.execute(select(cables.c.origin, cables.c.created).join(latest, latest.c.ref_id == cables.c.ref_id))
+    rows = conn.execute(
+        select(cables.c.origin, cables.c.created).join(latest, latest.c.ref_id == cables.c.ref_id)
+    )
     origins: dict[str, int] = {}
     years: dict[int, int] = {}
     for origin, created in rows:
@@ -110,7 +119,9 @@ def recent_mix(conn: Connection, account: str, limit: int) -> tuple[dict[str, in
     return origins, years
 
 
-def _queued(conn: Connection, account: str, settings: PickSettings, now: datetime) -> list[tuple[Any, datetime]]:
+def _queued(
+    conn: Connection, account: str, settings: PickSettings, now: datetime
+) -> list[tuple[Any, datetime]]:
     """For each pending queue entry (oldest first), its cable's best paragraph the account has not posted."""
     entries = conn.execute(
         select(queue.c.ref_id, queue.c.requested_at)
@@ -121,8 +132,10 @@ def _queued(conn: Connection, account: str, settings: PickSettings, now: datetim
     for ref_id, requested_at in entries:
         served = conn.execute(
             select(func.count(func.distinct(posts.c.paragraph))).where(
-                posts.c.account == account, posts.c.ref_id == ref_id,
-                posts.c.created_at >= requested_at, posts.c.status != FAILED,
+                posts.c.account == account,
+                posts.c.ref_id == ref_id,
+                posts.c.created_at >= requested_at,
+                posts.c.status != FAILED,
             )
         ).scalar_one()
         if served >= settings.queue_paragraphs:
@@ -130,7 +143,9 @@ def _queued(conn: Connection, account: str, settings: PickSettings, now: datetim
         row = conn.execute(
             select(*_columns())
             .join(cables, cables.c.id == paragraphs.c.cable_id)
-            .where(cables.c.ref_id == ref_id, _POSTABLE, paragraphs.c.score.is_not(None), _not_posted(account))
+            .where(
+                cables.c.ref_id == ref_id, _POSTABLE, paragraphs.c.score.is_not(None), _not_posted(account)
+            )
             .order_by(paragraphs.c.score.desc(), paragraphs.c.position)
             .limit(1)
         ).first()
@@ -187,7 +202,14 @@ def choose_next(
         if row.ref_id in used or not _still_allowed(conn, row, settings, cables_cache):
             continue
         used.add(row.ref_id)
-        chosen.append(_choice(row, float(row.score), (f"an editor queued this cable on {requested_at:%Y-%m-%d %H:%M}",), True))
+        chosen.append(
+            _choice(
+                row,
+                float(row.score),
+                (f"an editor queued this cable on {requested_at:%Y-%m-%d %H:%M}",),
+                True,
+            )
+        )
 
     if len(chosen) < n:
         pool = [r for r in _candidates(conn, account, settings, window | used) if r.ref_id not in used]
@@ -204,7 +226,9 @@ def choose_next(
             row = pool.pop(best_i)
             if not _still_allowed(conn, row, settings, cables_cache):
                 continue
-            window_note = (f"not posted from this cable in the last {format_duration(settings.same_cable_window)}",)
+            window_note = (
+                f"not posted from this cable in the last {format_duration(settings.same_cable_window)}",
+            )
             chosen.append(_choice(row, best_rank, (*best_why, *window_note), False))
             used.add(row.ref_id)
             pool = [r for r in pool if r.ref_id != row.ref_id]
@@ -213,8 +237,9 @@ def choose_next(
     return chosen
 
 
-def _variety(row: Any, score: float, origins: dict[str, int], years: dict[int, int],
-             settings: PickSettings) -> tuple[float, tuple[str, ...]]:
+def _variety(
+    row: Any, score: float, origins: dict[str, int], years: dict[int, int], settings: PickSettings
+) -> tuple[float, tuple[str, ...]]:
     rank, why = score, []
     if origins.get(row.origin):
         rank -= settings.origin_penalty

@@ -38,12 +38,14 @@ def load_stats(conn: Connection, wanted: Iterable[str]) -> CorpusStats:
     # compilation of thousands of bound parameters would cost more than the work itself.
     if conn.dialect.name == "postgresql":
         if wanted:
-            df.update(conn.exec_driver_sql("SELECT term, df FROM corpus_terms WHERE term = ANY(%s)", (wanted,)).tuples())
+            rows = conn.exec_driver_sql("SELECT term, df FROM corpus_terms WHERE term = ANY(%s)", (wanted,))
+            df.update((term, n) for term, n in rows)
     else:
         for start in range(0, len(wanted), _CHUNK):
-            chunk = tuple(wanted[start:start + _CHUNK])
+            chunk = tuple(wanted[start : start + _CHUNK])
             marks = ",".join("?" * len(chunk))
-            df.update(conn.exec_driver_sql(f"SELECT term, df FROM corpus_terms WHERE term IN ({marks})", chunk).tuples())
+            rows = conn.exec_driver_sql(f"SELECT term, df FROM corpus_terms WHERE term IN ({marks})", chunk)
+            df.update((term, n) for term, n in rows)
     total = conn.execute(select(corpus_stats.c.value).where(corpus_stats.c.key == PARAGRAPHS_KEY)).scalar()
     return CorpusStats(df, int(total or 0))
 
@@ -88,8 +90,14 @@ def write_scores(conn: Connection, rows: Sequence[tuple[int, int, Score]]) -> No
 def log_releases(cable: Cable, scores: Sequence[Score]) -> None:
     for para, s in zip(cable.paragraphs, scores, strict=True):
         if s.released:
-            log(_logger, 30, "protected paragraph released by an editor", ref_id=cable.ref_id,
-                paragraph=para.number, release=s.released)
+            log(
+                _logger,
+                30,
+                "protected paragraph released by an editor",
+                ref_id=cable.ref_id,
+                paragraph=para.number,
+                release=s.released,
+            )
 
 
 def score_saved(conn: Connection, saved: Sequence[SavedCable], settings: PickSettings) -> None:
@@ -114,7 +122,9 @@ def score_saved(conn: Connection, saved: Sequence[SavedCable], settings: PickSet
     apply_delta(conn, delta)
 
 
-def _stored_cables(conn: Connection, ref_ids: Sequence[str] | None, chunk: int = 200) -> Iterator[tuple[int, Cable]]:
+def _stored_cables(
+    conn: Connection, ref_ids: Sequence[str] | None, chunk: int = 200
+) -> Iterator[tuple[int, Cable]]:
     from bot.store.cables import get_cable, iter_cables
 
     if ref_ids is not None:

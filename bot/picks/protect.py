@@ -41,14 +41,83 @@ _SHOUTED = re.compile(r"(?<![A-Z] )\bPROTECT\b(?!ION|ED|ING|IVE|S| [A-Z]{2})")
 
 _REDACTED = re.compile(r"\b[Xx]{4,}\b")
 _REDACTED_NAME = re.compile(r"[Xx]{4,}")
-_PARTICLES = {"bin", "bint", "al", "el", "de", "del", "la", "da", "di", "van", "von", "der", "ibn", "abu", "y"}
+_PARTICLES = {
+    "bin",
+    "bint",
+    "al",
+    "el",
+    "de",
+    "del",
+    "la",
+    "da",
+    "di",
+    "van",
+    "von",
+    "der",
+    "ibn",
+    "abu",
+    "y",
+}
 _TITLES = {
-    "dr", "mr", "mrs", "ms", "minister", "president", "ambassador", "general", "gen", "colonel", "col",
-    "secretary", "director", "judge", "professor", "prof", "sheikh", "prince", "senator", "governor",
-    "mayor", "chief", "deputy", "advisor", "adviser", "commissioner", "magistrate", "prosecutor", "captain",
-    "major", "lieutenant", "sergeant", "father", "imam", "mullah", "the", "a", "an", "our", "his", "her",
-    "mp", "officer", "manager", "candidate", "head", "chairman", "vice", "counselor",
-    "consul", "spokesman", "editor", "founder", "ceo", "owner", "leader", "member", "polcouns", "poloff",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "minister",
+    "president",
+    "ambassador",
+    "general",
+    "gen",
+    "colonel",
+    "col",
+    "secretary",
+    "director",
+    "judge",
+    "professor",
+    "prof",
+    "sheikh",
+    "prince",
+    "senator",
+    "governor",
+    "mayor",
+    "chief",
+    "deputy",
+    "advisor",
+    "adviser",
+    "commissioner",
+    "magistrate",
+    "prosecutor",
+    "captain",
+    "major",
+    "lieutenant",
+    "sergeant",
+    "father",
+    "imam",
+    "mullah",
+    "the",
+    "a",
+    "an",
+    "our",
+    "his",
+    "her",
+    "mp",
+    "officer",
+    "manager",
+    "candidate",
+    "head",
+    "chairman",
+    "vice",
+    "counselor",
+    "consul",
+    "spokesman",
+    "editor",
+    "founder",
+    "ceo",
+    "owner",
+    "leader",
+    "member",
+    "polcouns",
+    "poloff",
 }
 
 
@@ -99,12 +168,12 @@ def _name_at_end(text: str) -> str | None:
     # Titles and roles before the name ("UK Ambassador Blunt", "Country Manager Omar Nottaro") are not it.
     cut = max((i + 1 for i, w in enumerate(words) if w.rstrip(".").lower() in _TITLES), default=0)
     words = words[cut:][-4:]
-    while words and (words[0].lower() in _PARTICLES or words[0].isupper() and len(words[0]) <= 5):
+    while words and (words[0].lower() in _PARTICLES or (words[0].isupper() and len(words[0]) <= 5)):
         words = words[1:]  # a leading particle, or an acronym (CSU, DCM): an organisation, not a person
     if not words:
         return None
     if len(words) == 1:
-        before = text[:m.start()].split()
+        before = text[: m.start()].split()
         if before and before[-1].lower() in _PLACE_WORDS:
             return None  # "in the Chancellery (protect)", "in Baku (protect)": a place, not a person
     return " ".join(words)
@@ -114,7 +183,7 @@ def protected_names_before(text: str, at: int) -> list[str]:
     """Who a marker protects, read from the text before it: the name just before it ("Dr. Ali Hassan
     (PROTECT)" -> "Ali Hassan"), and the name an apposition describes ("Karl-Theodor zu Guttenberg,
     Secretary General of the CSU (PROTECT)" -> "Karl-Theodor zu Guttenberg")."""
-    before = text[max(0, at - 200):at].rstrip(" ,;:-–—(")
+    before = text[max(0, at - 200) : at].rstrip(" ,;:-–—(")
     clause = re.split(r"(?<=[.;:!?])\s+", before)[-1]
     names = []
     if (name := _name_at_end(clause)) is not None:

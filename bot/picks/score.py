@@ -63,7 +63,9 @@ def _compile(settings: PickSettings) -> _Compiled:
     compiled = _Compiled(
         boost=_phrases(settings.boost),
         block=_phrases(settings.block),
-        weighted=tuple((name, settings.weights.get(name, 0.0)) for name in SIGNALS if settings.weights.get(name)),
+        weighted=tuple(
+            (name, settings.weights.get(name, 0.0)) for name in SIGNALS if settings.weights.get(name)
+        ),
     )
     if len(_compiled) > 16:
         _compiled.clear()

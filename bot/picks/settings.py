@@ -1,30 +1,30 @@
 """The editors' `[picks]` settings, checked once, with errors that name the key.
 
-    [picks]
-    boost = ["Gaddafi", "nuclear"]          # words or phrases that raise a paragraph (+ weights.boost each)
-    block = ["Diego Garcia"]                # words or phrases that keep a paragraph out, whatever its score
-    exclude_cables = ["08ASTANA2079"]       # cables never posted
-    exclude_paragraphs = ["08ASTANA2079#1"] # single paragraphs never posted (REFID#NUMBER)
-    same_cable_window = "3d"                # no two posts from one cable within this time (s, m, h, d, w)
-    queue_paragraphs = 3                    # how many of a queued cable's best paragraphs the queue serves
-    candidates = 200                        # how many top-scored paragraphs `next` weighs for variety
+[picks]
+boost = ["Gaddafi", "nuclear"]          # words or phrases that raise a paragraph (+ weights.boost each)
+block = ["Diego Garcia"]                # words or phrases that keep a paragraph out, whatever its score
+exclude_cables = ["08ASTANA2079"]       # cables never posted
+exclude_paragraphs = ["08ASTANA2079#1"] # single paragraphs never posted (REFID#NUMBER)
+same_cable_window = "3d"                # no two posts from one cable within this time (s, m, h, d, w)
+queue_paragraphs = 3                    # how many of a queued cable's best paragraphs the queue serves
+candidates = 200                        # how many top-scored paragraphs `next` weighs for variety
 
-    [picks.weights]                         # any signal of bot.picks.signals.SIGNALS, plus "boost"
-    candour = 3.0
+[picks.weights]                         # any signal of bot.picks.signals.SIGNALS, plus "boost"
+candour = 3.0
 
-    [picks.variety]                         # penalties for an origin or a year the account posted recently
-    recent_posts = 20
-    origin_penalty = 1.5
-    year_penalty = 0.5
+[picks.variety]                         # penalties for an origin or a year the account posted recently
+recent_posts = 20
+origin_penalty = 1.5
+year_penalty = 0.5
 
-    [picks.protect]
-    patterns = ["do not quote"]             # extra protection markers (plain phrases, any case)
-    names = ["Ali Hassan"]                  # people protected in every cable
+[picks.protect]
+patterns = ["do not quote"]             # extra protection markers (plain phrases, any case)
+names = ["Ali Hassan"]                  # people protected in every cable
 
-    [[picks.release]]                       # an editor's explicit release of ONE protected paragraph
-    ref_id = "05MADRID569"
-    paragraph = "3"
-    reason = "the source has since spoken publicly"
+[[picks.release]]                       # an editor's explicit release of ONE protected paragraph
+ref_id = "05MADRID569"
+paragraph = "3"
+reason = "the source has since spoken publicly"
 """
 
 from __future__ import annotations
@@ -39,31 +39,44 @@ from typing import Any
 from bot.errors import ConfigError
 
 # Defaults in code; editors override any of them in [picks.weights]. Penalties are negative.
-DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({
-    "quotation": 2.0,
-    "named_people": 1.0,
-    "figures": 1.0,
-    "candour": 2.5,
-    "request_or_deal": 1.0,
-    "embassy_comment": 0.5,
-    "marking": 1.0,
-    "distinctiveness": 1.5,
-    "fit": 1.0,
-    "dependence": -1.5,
-    "boilerplate": -4.0,
-    "procedure": -1.0,
-    "us_talking_points": -1.5,
-    "redaction": -3.0,
-    "summary": -1.0,
-    "too_short": -3.0,
-    "reference_item": -6.0,
-    "boost": 1.5,
-})
+DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        "quotation": 2.0,
+        "named_people": 1.0,
+        "figures": 1.0,
+        "candour": 2.5,
+        "request_or_deal": 1.0,
+        "embassy_comment": 0.5,
+        "marking": 1.0,
+        "distinctiveness": 1.5,
+        "fit": 1.0,
+        "dependence": -1.5,
+        "boilerplate": -4.0,
+        "procedure": -1.0,
+        "us_talking_points": -1.5,
+        "redaction": -3.0,
+        "summary": -1.0,
+        "too_short": -3.0,
+        "reference_item": -6.0,
+        "boost": 1.5,
+    }
+)
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_KEYS = {"boost", "block", "exclude_cables", "exclude_paragraphs", "same_cable_window", "weights",
-         "variety", "protect", "release", "candidates", "queue_paragraphs"}
+_KEYS = {
+    "boost",
+    "block",
+    "exclude_cables",
+    "exclude_paragraphs",
+    "same_cable_window",
+    "weights",
+    "variety",
+    "protect",
+    "release",
+    "candidates",
+    "queue_paragraphs",
+}
 
 
 @dataclass(frozen=True)
@@ -95,11 +108,13 @@ class PickSettings:
 
 
 def parse_duration(value: str, key: str) -> timedelta:
-    """"3d", "12h", "90m", "1d12h", "45s" -> timedelta."""
+    """ "3d", "12h", "90m", "1d12h", "45s" -> timedelta."""
     text = str(value).strip().lower()
     parts = _DURATION.findall(text)
     if not parts or _DURATION.sub("", text).strip():
-        raise ConfigError(f'{key} = {value!r}: not a duration; write a number and a unit, e.g. "3d", "12h", "90m"')
+        raise ConfigError(
+            f'{key} = {value!r}: not a duration; write a number and a unit, e.g. "3d", "12h", "90m"'
+        )
     return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in parts))
 
 
@@ -117,7 +132,7 @@ def format_duration(value: timedelta) -> str:
 def _strings(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: {key} must be a list of strings, e.g. {key} = [\"...\"]")
+        raise ConfigError(f'{where}: {key} must be a list of strings, e.g. {key} = ["..."]')
     return tuple(v for v in value if v.strip())
 
 
@@ -140,11 +155,9 @@ def parse_picks(table: Mapping[str, Any] | None, where: str = "config") -> PickS
     overrides = table.get("weights", {})
     if not isinstance(overrides, dict):
         raise ConfigError(f"{w} weights must be a table: [picks.weights]")
-    for name, value in overrides.items():
+    for name in overrides:
         if name not in weights:
-            raise ConfigError(
-                f"{where}: [picks.weights] {name}: no such signal; known: {sorted(weights)}"
-            )
+            raise ConfigError(f"{where}: [picks.weights] {name}: no such signal; known: {sorted(weights)}")
         weights[name] = _number(overrides, name, f"{where}: [picks.weights]", 0.0)
 
     exclude_paragraphs = _strings(table, "exclude_paragraphs", w)
@@ -165,7 +178,9 @@ def parse_picks(table: Mapping[str, Any] | None, where: str = "config") -> PickS
         raise ConfigError(f"{w} protect must be a table: [picks.protect]")
     unknown = set(protect) - {"patterns", "names"}
     if unknown:
-        raise ConfigError(f"{where}: [picks.protect] has unknown key(s) {sorted(unknown)}; use patterns, names")
+        raise ConfigError(
+            f"{where}: [picks.protect] has unknown key(s) {sorted(unknown)}; use patterns, names"
+        )
     pw = f"{where}: [picks.protect]"
 
     releases: dict[tuple[str, str], Release] = {}
@@ -182,7 +197,9 @@ def parse_picks(table: Mapping[str, Any] | None, where: str = "config") -> PickS
         extra = set(item) - {"ref_id", "paragraph", "reason"}
         if extra:
             raise ConfigError(f"{rw} has unknown key(s) {sorted(extra)}")
-        release = Release(str(item["ref_id"]).strip(), str(item["paragraph"]).strip(), str(item["reason"]).strip())
+        release = Release(
+            str(item["ref_id"]).strip(), str(item["paragraph"]).strip(), str(item["reason"]).strip()
+        )
         releases[(release.ref_id, release.paragraph)] = release
 
     window = table.get("same_cable_window", "3d")
@@ -211,4 +228,3 @@ def parse_picks(table: Mapping[str, Any] | None, where: str = "config") -> PickS
         protect_names=_strings(protect, "names", pw),
         releases=MappingProxyType(releases),
     )
-

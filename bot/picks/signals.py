@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 
 from bot.model import Cable, Paragraph
 
@@ -38,12 +39,13 @@ CANDID = (
     "surprising* strangely dismal dire hypocri* cynical* populis* demagog* manipulat* obsess* emotional "
     "nervous hurt upset frustrat* disappoint* exasperat* lament* complain* critici* denounc* accus* blame* "
     "insult* rude* hostil* hatred hate enemy enemies rival* feud* not_trusted lack_trust lack_faith "
-    # what was done
+    # what was done, or is feared
     "fear* afraid lies lied lying liar rigg* rig fraud* bribe* briber* kickback* embezzl* smuggl* stolen "
-    "steal* theft launder* blackmail* intimidat* bully* bullied threaten* plot* conspira* coup coups "
-    "scandal* tortur* assassinat* massacre* abuse* cover-up smokescreen double-dealing personally profit* "
-    "abandon* overthrow* covert* spy spies spying defect* purge* crackdown repress* persecut* illegal* "
-    "illicit* mafia cartel* terroris* bomb bombs slap_face regime_change nuclear_weapon nuclear_weapons"
+    "steal* theft launder* blackmail* "
+    "intimidat* bully* bullied threaten* plot* conspira* coup coups scandal* tortur* assassinat* massacre* "
+    "abuse* cover-up smokescreen double-dealing profit* abandon* overthrow* covert* spy spies spying defect* "
+    "purge* crackdown repress* persecut* illegal* illicit* mafia cartel* terroris* bomb bombs "
+    "slap_face regime_change nuclear_weapon nuclear_weapons"
 )
 SPEECH = (
     "said says told tells stated stressed claimed admitted confided complained quipped asserted warned "
@@ -104,13 +106,95 @@ TITLES = (
     "Spokesman Spokesperson MP PM FM DPM MFA"
 )
 STOP = frozenset(
-    "the and for that with this from have has had was were are but not its his her their they them which "
-    "who whom whose will would could should been being also than then there these those into about over "
-    "under after before while when where what said told noted such other more most some any all very only "
-    "just our out one two three can may might must did does says upon".split()
+    [
+        "the",
+        "and",
+        "for",
+        "that",
+        "with",
+        "this",
+        "from",
+        "have",
+        "has",
+        "had",
+        "was",
+        "were",
+        "are",
+        "but",
+        "not",
+        "its",
+        "his",
+        "her",
+        "their",
+        "they",
+        "them",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "will",
+        "would",
+        "could",
+        "should",
+        "been",
+        "being",
+        "also",
+        "than",
+        "then",
+        "there",
+        "these",
+        "those",
+        "into",
+        "about",
+        "over",
+        "under",
+        "after",
+        "before",
+        "while",
+        "when",
+        "where",
+        "what",
+        "said",
+        "told",
+        "noted",
+        "such",
+        "other",
+        "more",
+        "most",
+        "some",
+        "any",
+        "all",
+        "very",
+        "only",
+        "just",
+        "our",
+        "out",
+        "one",
+        "two",
+        "three",
+        "can",
+        "may",
+        "might",
+        "must",
+        "did",
+        "does",
+        "says",
+        "upon",
+    ]
 )
 
-_LISTS = ("candid", "speech", "deal", "backref", "boilerplate", "procedure", "us_subject", "us_verb", "deictic", "unit")
+_LISTS = (
+    "candid",
+    "speech",
+    "deal",
+    "backref",
+    "boilerplate",
+    "procedure",
+    "us_subject",
+    "us_verb",
+    "deictic",
+    "unit",
+)
 _BIT = {name: 1 << i for i, name in enumerate(_LISTS)}
 _LIST_BITS = tuple((name, _BIT[name]) for name in _LISTS)
 
@@ -131,8 +215,16 @@ def _parse_list(text: str) -> tuple[frozenset[str], tuple[str, ...], dict[tuple[
 
 
 _SOURCES = {
-    "candid": CANDID, "speech": SPEECH, "deal": DEAL, "backref": BACKREF, "boilerplate": BOILERPLATE,
-    "procedure": PROCEDURE, "us_subject": US_SUBJECT, "us_verb": US_VERB, "deictic": DEICTIC, "unit": UNITS,
+    "candid": CANDID,
+    "speech": SPEECH,
+    "deal": DEAL,
+    "backref": BACKREF,
+    "boilerplate": BOILERPLATE,
+    "procedure": PROCEDURE,
+    "us_subject": US_SUBJECT,
+    "us_verb": US_VERB,
+    "deictic": DEICTIC,
+    "unit": UNITS,
 }
 _WORDS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
 _PAIRS: dict[tuple[str, str], int] = {}
@@ -141,7 +233,6 @@ for _name, _text in _SOURCES.items():
     _WORDS[_name] = (_w, _s)
     for _pair in _p:
         _PAIRS[_pair] = _PAIRS.get(_pair, 0) | _BIT[_name]
-_PAIR_FIRSTS = frozenset(first for first, _ in _PAIRS)
 _TITLE_WORDS = frozenset(TITLES.split()) | frozenset(t.upper() for t in TITLES.split())
 
 _memo: dict[str, int] = {}  # word -> the word lists it belongs to, as bits
@@ -177,10 +268,15 @@ def _learn(words: Iterable[str]) -> None:
             _numerals.add(word)
 
 
-# Phrases, by their first word: matched as " first second " in the normalised text.
+# Phrases are matched as " first second " in the normalised text. Each phrase is looked up only when
+# its rarer word is in the text ("discuss" for "to discuss"): the common words (to, the, will...) are in
+# nearly every paragraph and would make every phrase a search.
+_COMMON = STOP | frozenset(_parse_list("a an as at be by in is it of on or to we see has post please not")[0])
 _PHRASES: dict[str, list[tuple[str, int]]] = {}
 for (_a, _b), _bits in _PAIRS.items():
-    _PHRASES.setdefault(_a, []).append((f" {_a} {_b} ", _bits))
+    _key = _b if _a in _COMMON and _b not in _COMMON else _a
+    _PHRASES.setdefault(_key, []).append((f" {_a} {_b} ", _bits))
+_PHRASE_KEYS = frozenset(_PHRASES)
 
 # Words of the lower-cased text: letters and digits, inner hyphens kept (cover-up, jean-francois).
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
@@ -193,6 +289,7 @@ _AMOUNT = re.compile(r"\d[\d,.]*\s*(?:" + "|".join(sorted(_UNIT_WORDS, key=len, 
 
 
 # --- Reading a paragraph once -------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Reading:
@@ -216,7 +313,7 @@ def read(text: str) -> Reading:
     are matched by set intersections (C speed); the few Python loops run over hits, not over every word,
     because this runs on every paragraph at ingest."""
     tokens = _WORD.findall(text)
-    lower = " ".join(tokens).lower().split()
+    lower = list(map(str.lower, tokens))
     n = len(lower)
     # All-capitals telegrams: capitalisation says nothing about names there.
     shouting = text[:300].isupper()
@@ -231,32 +328,42 @@ def read(text: str) -> Reading:
         for name, bit in _LIST_BITS:
             if bits & bit:
                 counts[name] += 1
-    firsts = distinct & _PAIR_FIRSTS
-    if firsts:
+    keys = distinct & _PHRASE_KEYS
+    if keys:
         padded = f" {' '.join(lower)} "
-        for first in firsts:
-            for phrase, bits in _PHRASES[first]:
+        for key in keys:
+            for phrase, bits in _PHRASES[key]:
                 if phrase in padded:
                     for name, bit in _LIST_BITS:
                         if bits & bit:
                             counts[name] += 1
-    cased = set(tokens)
-    titles = len(cased & _TITLE_WORDS)
-    capitalised = 0 if shouting else sum(1 for _ in filter(str.istitle, cased)) - titles
+    titles = len(_TITLE_WORDS.intersection(tokens))
+    capitalised = 0 if shouting else min(n, sum(map(str.istitle, tokens))) - titles
     us_side = 0
     if not distinct.isdisjoint(_US_SUBJECTS_SLASHED):
         subjects = _US_SUBJECTS_SLASHED
         for i in [i for i, w in enumerate(lower) if w in subjects]:
             # "the Ambassador (two more words) stressed": the US side is the subject of a verb of saying.
-            if not _US_VERBS.isdisjoint(lower[i + 1:i + 4]):
+            if not _US_VERBS.isdisjoint(lower[i + 1 : i + 4]):
                 us_side += 1
     amounts = len(_AMOUNT.findall(text.lower())) if not distinct.isdisjoint(_UNIT_WORDS) else 0
     amounts += text.count("$") + text.count("%") + text.count("€") + text.count("£")
     numbers = len(distinct & _numerals)
-    sentences = max(1, text.count(". ") + text.count("? ") + (1 if text.rstrip().endswith((".", "?", "!")) else 0))
+    sentences = max(
+        1, text.count(". ") + text.count("? ") + (1 if text.rstrip().endswith((".", "?", "!")) else 0)
+    )
     deictic = n > 0 and (lower[0] in _DEICTIC_WORDS or (n > 1 and lower[1] == "also"))
     return Reading(
-        n, shouting, counts, titles, max(0, capitalised), us_side, amounts, numbers, sentences, deictic,
+        n,
+        shouting,
+        counts,
+        titles,
+        max(0, capitalised),
+        us_side,
+        amounts,
+        numbers,
+        sentences,
+        deictic,
         frozenset(distinct & _terms),
     )
 
@@ -331,6 +438,7 @@ def quotation(p: Passage) -> float:
 
 # --- Named people and their titles --------------------------------------------------------------
 
+
 def named_people(p: Passage) -> float:
     """Named people and their titles (Minister, President, Ambassador...): who is speaking or spoken of.
     Capitalised words count as names (a party or a place too: close enough)."""
@@ -340,6 +448,7 @@ def named_people(p: Passage) -> float:
 
 # --- Figures and amounts ------------------------------------------------------------------------
 
+
 def figures(p: Passage) -> float:
     """Figures and amounts: money, percentages, counts with units. Years and cable numbers count little."""
     r = p.reading
@@ -347,6 +456,7 @@ def figures(p: Passage) -> float:
 
 
 # --- Evaluative or candid language --------------------------------------------------------------
+
 
 def candour(p: Passage) -> float:
     """Evaluative or candid language: a frank opinion about a leader, fear, corruption, a private aside."""
@@ -399,6 +509,7 @@ def marking(p: Passage) -> float:
 
 # --- Distinctiveness against the corpus ---------------------------------------------------------
 
+
 def distinctiveness(p: Passage) -> float:
     """How unusual its words are across the whole ingested corpus (tf-idf against paragraph frequencies):
     the mean inverse document frequency of its ten rarest terms, relative to the largest possible.
@@ -409,10 +520,15 @@ def distinctiveness(p: Passage) -> float:
     """
     if p.total <= 1:
         return 0.0
-    get = p.df.get
-    rarest = sorted([get(t, 0) for t in p.terms])[:10]
-    if not rarest:
+    found = p.terms
+    if not found:
         return 0.0
+    try:  # every term is counted when scoring at ingest: one C-level lookup of them all
+        counts = itemgetter(*found)(p.df)
+        rarest = sorted(counts if len(found) > 1 else (counts,))[:10]
+    except KeyError:
+        get = p.df.get
+        rarest = sorted([get(t, 0) for t in found])[:10]
     ceiling = math.log(p.total + 1)
     mean = sum(math.log((p.total + 1) / (d + 1)) for d in rarest) / len(rarest) / ceiling
     return _clamp((mean - 0.5) / 0.4)
@@ -435,6 +551,7 @@ def dependence(p: Passage) -> float:
 
 # --- Length: a post or a short thread -----------------------------------------------------------
 
+
 def fit(p: Passage) -> float:
     """Whether it fits a post or a short thread: full marks from 200 to 1,200 characters."""
     n = len(p.text)
@@ -454,6 +571,7 @@ def too_short(p: Passage) -> float:
 
 
 # --- Boilerplate and procedure ------------------------------------------------------------------
+
 
 def boilerplate(p: Passage) -> float:
     """Classification and declassification lines, handling caveats, distribution and action requests,

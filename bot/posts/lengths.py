@@ -36,10 +36,10 @@ def short_url(url: str) -> str:
 
 # --- X -----------------------------------------------------------------------------------------------
 
-# twitter-text v3 (config-v3.json): weights are in hundredths; these code point ranges weigh 100,
-# everything else `default_weight`.
-_X_LIGHT_RANGES = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
-_X_INVALID = frozenset("\ufffe\ufeff\uffff")
+# twitter-text v3 (config-v3.json), in hundredths: code points in U+0000-10FF, U+2000-200D,
+# U+2010-201F and U+2032-2037 weigh 100, all others (matched here) 200.
+_X_HEAVY = regex.compile(r"[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
+_X_INVALID = regex.compile("[\ufffe\ufeff\uffff]")
 # No emoji sequence is made only of code points below U+203C other than "©", "®" and keycap bases
 # (which need U+20E3): texts without these skip the (slow) emoji tokenizer.
 _MAYBE_EMOJI = regex.compile("[\u00a9\u00ae\u203c-\U0010ffff]")
@@ -54,11 +54,9 @@ _X_UNKNOWN_SEQUENCES = frozenset({"👁️\u200d🗨️", "♾️"})
 _X_BARE_KEYCAPS = frozenset(c + "\u20e3" for c in "#*0123456789")
 
 
-def _x_weight(code_point: int) -> int:
-    for start, end in _X_LIGHT_RANGES:
-        if start <= code_point <= end:
-            return 100
-    return 200
+def _plain_weight(text: str) -> int:
+    """Hundredths: 100 per code point, 200 for those outside the light ranges."""
+    return 100 * (len(text) + len(_X_HEAVY.findall(text)))
 
 
 @cache
@@ -83,32 +81,30 @@ class XRules:
 
     def count(self, text: str) -> int:
         normalized = unicodedata.normalize("NFC", text)
-        urls = dict(extract_url_spans(normalized))
-        parse = self.emoji_parsing and _MAYBE_EMOJI.search(normalized)
-        emojis = self._emoji_spans(normalized) if parse else {}
+        # twitter-text walks the text: a URL starting here counts `url_length`, else an emoji sequence
+        # starting here counts 2, else the code point its weight. Entities are taken in that order.
+        entities = [(start, 0, end, self._url_weight(normalized[start:end]))
+                    for start, end in extract_url_spans(normalized)]
+        if self.emoji_parsing and _MAYBE_EMOJI.search(normalized):
+            entities += [(start, 1, end, 200) for start, end in self._emoji_spans(normalized)]
         weight = 0
-        i = 0
-        while i < len(normalized):
-            if i in urls:
-                end = urls[i]
-                weight += self._url_weight(normalized[i:end])
-                i = end
-            elif i in emojis:
-                weight += 200
-                i = emojis[i]
-            else:
-                weight += _x_weight(ord(normalized[i]))
-                i += 1
+        position = 0
+        for start, _, end, entity_weight in sorted(entities):
+            if start < position:  # inside the entity just counted
+                continue
+            weight += _plain_weight(normalized[position:start]) + entity_weight
+            position = end
+        weight += _plain_weight(normalized[position:])
         return -(-weight // 100)
 
     def _url_weight(self, url: str) -> int:
         if url_tld(url) in RECENT_TLDS:  # X may not link it: count the longer of both readings
-            return max(self.url_length * 100, sum(_x_weight(ord(c)) for c in url))
+            return max(self.url_length * 100, _plain_weight(url))
         return self.url_length * 100
 
     def fits(self, text: str) -> bool:
         normalized = unicodedata.normalize("NFC", text)
-        if not normalized or any(c in _X_INVALID for c in normalized):
+        if not normalized or _X_INVALID.search(normalized):
             return False
         return self.count(normalized) <= self.limit
 
@@ -116,9 +112,9 @@ class XRules:
         return url  # X shows its own t.co form and counts every link as `url_length` anyway
 
     @staticmethod
-    def _emoji_spans(text: str) -> dict[int, int]:
+    def _emoji_spans(text: str) -> list[tuple[int, int]]:
         emoji = _emoji_data()
-        spans = {}
+        spans = []
         fully_qualified = emoji.STATUS["fully_qualified"]
         for match in emoji.emoji_list(text):
             found = match["emoji"]
@@ -131,7 +127,7 @@ class XRules:
             known = data.get("status") == fully_qualified and data.get("E", 99) <= X_MAX_EMOJI_VERSION
             known = known or found in _X_BARE_KEYCAPS
             if known and found not in _X_UNKNOWN_SEQUENCES:
-                spans[match["match_start"]] = match["match_end"]
+                spans.append((match["match_start"], match["match_end"]))
         return spans
 
 
@@ -162,6 +158,13 @@ class BlueskyRules:
 _MASTODON_ACCOUNT = re.compile(r"(^|[^/\w])@(([a-z0-9_]+)@[a-z0-9\.\-]+[a-z0-9]+)", re.IGNORECASE)
 
 
+# Where Unicode 15.1's rule GB9c may join a consonant to what precedes it across a virama (counted
+# even where it does not: one more grapheme is only ever safe).
+_INDIC_CONJUNCT_JOIN = regex.compile(
+    r"\p{InCB=Linker}[\p{InCB=Extend}\p{InCB=Linker}\u200d]*(?=\p{InCB=Consonant})"
+)
+
+
 @cache
 def _mastodon_url_regex() -> Any:
     # Mastodon.py's port of the server's URL pattern; imported late because the package is heavy.
@@ -173,8 +176,9 @@ def _mastodon_url_regex() -> Any:
 @dataclass(frozen=True)
 class MastodonRules:
     """Graphemes, every link counting `url_length` and remote mentions their local part, as
-    Mastodon.py's `get_status_length` and the server count them. `limit` and `url_length` are the
-    instance's `max_characters` and `characters_reserved_per_url`."""
+    Mastodon.py's `get_status_length` and the server count them (Indic conjuncts as two graphemes, as
+    servers on older Unicode do). `limit` and `url_length` are the instance's `max_characters` and
+    `characters_reserved_per_url`."""
 
     limit: int = 500
     url_length: int = 23
@@ -183,7 +187,8 @@ class MastodonRules:
     def count(self, text: str) -> int:
         countable = _mastodon_url_regex().sub(lambda m: m.group(2) + "x" * self.url_length, text)
         countable = _MASTODON_ACCOUNT.sub(r"\1@\3", countable)
-        return grapheme_count(countable)
+        # Servers on Unicode before 15.1 split Indic conjuncts ("क्षि") in two: count them that way.
+        return grapheme_count(countable) + len(_INDIC_CONJUNCT_JOIN.findall(countable))
 
     def fits(self, text: str) -> bool:
         return bool(text.strip()) and self.count(text) <= self.limit

@@ -11,6 +11,7 @@ with the network's own rules, so what is measured is exactly what is sent.
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -181,12 +182,13 @@ class _Fitter:
         """The one-post quote, or None when one post would keep too little of the paragraph."""
         if self.fits(text, 1, 1):
             return [text]
-        cuts = _word_cuts(text, 0, len(text))
+        cuts = _word_cuts(text)
         best = _longest(cuts, lambda e: self.fits(text[:e] + ELLIPSIS, 1, 1))
         if best is None or best / len(text) < min_share:
             return None
+        reach = cuts[bisect_left(cuts, min_share * len(text)):bisect_right(cuts, best)]
         sentence = _longest(
-            [e for e in cuts if e <= best and _ends_sentence(text, e) and e / len(text) >= min_share],
+            [e for e in reach if _ends_sentence(text, e)],
             lambda e: self.fits(text[:e] + " " + ELLIPSIS, 1, 1),
         )
         if sentence is not None:
@@ -209,29 +211,34 @@ class _Fitter:
     def _pack(self, text: str, parts: int) -> list[str]:
         quotes: list[str] = []
         start, lead = 0, ""
+        spaces = _word_cuts(text)
         while start < len(text):
             part = len(quotes) + 1
-            end, nxt, trail = self._next_cut(text, start, lead, part, parts)
+            cuts = spaces[bisect_right(spaces, start):]
+            end, nxt, trail = self._next_cut(text, cuts, start, lead, part, parts)
             quotes.append(lead + text[start:end] + trail)
             lead = ELLIPSIS if trail else ""
             start = nxt
         return quotes
 
-    def _next_cut(self, text: str, start: int, lead: str, part: int, parts: int) -> tuple[int, int, str]:
-        """(end of this part's quote, start of the next, the ellipsis marking a cut inside a sentence)."""
+    def _next_cut(
+        self, text: str, cuts: Sequence[int], start: int, lead: str, part: int, parts: int
+    ) -> tuple[int, int, str]:
+        """(end of this part's quote, start of the next, the ellipsis marking a cut inside a sentence).
+        `cuts` are the word boundaries after `start`."""
 
         def fits(end: int, trail: str) -> bool:
             return self.fits(lead + text[start:end] + trail, part, parts)
 
         if fits(len(text), ""):
             return len(text), len(text), ""
-        cuts = _word_cuts(text, start, len(text))
         word = _longest(cuts, lambda e: fits(e, ELLIPSIS))
         if word is not None:
             # A sentence boundary, unless it would leave the post less than half as full as a word cut.
+            # Without the ellipsis a sentence may end one word further than the word cut, not more.
             enough = start + (word - start) * _SENTENCE_CUT_MIN_SHARE
-            sentences = [e for e in cuts if _ends_sentence(text, e) and enough <= e]
-            sentence = _longest(sentences, lambda e: fits(e, ""))
+            reach = cuts[bisect_left(cuts, enough):bisect_right(cuts, word) + 1]
+            sentence = _longest([e for e in reach if _ends_sentence(text, e)], lambda e: fits(e, ""))
             if sentence is not None:
                 return sentence, sentence + 1, ""
             return word, word + 1, ELLIPSIS
@@ -247,9 +254,9 @@ class _Fitter:
         return inside, inside, ELLIPSIS
 
 
-def _word_cuts(text: str, start: int, end: int) -> list[int]:
-    """Where a quote starting at `start` may end: before each space (the space itself is dropped)."""
-    return [m.start() for m in regex.finditer(" ", text, pos=start, endpos=end) if m.start() > start]
+def _word_cuts(text: str) -> list[int]:
+    """Where a quote may end: before each space (the space itself is dropped)."""
+    return [m.start() for m in regex.finditer(" ", text) if m.start() > 0]
 
 
 def _ends_sentence(text: str, end: int) -> bool:

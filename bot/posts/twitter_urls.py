@@ -9,7 +9,7 @@ and the internationalised country codes listed before the PSL's "newGTLDs" part)
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 import regex
@@ -154,7 +154,8 @@ def extract_url_spans(text: str) -> list[tuple[int, int]]:
 _RUNS = regex.compile(f"[^{_SPACES}]+")
 
 
-def _url_spans(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=8192)  # fitting measures the same words again and again
+def _url_spans(text: str) -> tuple[tuple[int, int], ...]:
     p = _patterns()
     spans: list[tuple[int, int]] = []
     for m in p["url"].finditer(text):
@@ -177,4 +178,4 @@ def _url_spans(text: str) -> list[tuple[int, int]]:
         if found and path:
             found[-1] = (found[-1][0], end)
         spans.extend(found)
-    return spans
+    return tuple(spans)

@@ -19,8 +19,14 @@ Public API (stable; the store and ingest build on it):
 - `decode_bytes(data, *, where) -> str`: UTF-8 (BOM allowed), UTF-16 with a BOM, or cp1252 when the bytes
   are clearly cp1252 text; otherwise ParseError "unreadable encoding".
 
-Paragraph numbers, markings, text and permalinks follow the original site's anchors: see
-bot.sources.cable_text for the rule and what is kept in a paragraph's text.
+Paragraph numbers, markings, text and permalinks follow the original site's anchors (kept from the page
+or the text export's `¶`, or recomputed by the site's own rule for plain text and the CSV), so every
+format of one cable gives the same paragraphs: see bot.sources.cable_text for the rule, for what is kept
+in a paragraph's text, and for when a paragraph has no permalink (url None: never posted).
+
+Modules: `html_page` (the site's pages), `text_export` (five metadata lines + text), `plain_text` (a
+bare cable or a web page's copy of one), `release_csv` (the full release), `detect` (format by content),
+`cable_text` (what all formats share: header fields, paragraphs, page breaks, signatures).
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ _PARSERS = {
     "text-export": parse_text_export,
     "plain-text": parse_plain_text,
 }
+# The longest real cable page is well under 1 MB; a bigger file that is not a CSV is no single cable.
+MAX_DOCUMENT_BYTES = 20_000_000
 # Control characters that never occur in a text file (NUL, and C0 codes other than tab/newlines/form feed).
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
@@ -122,6 +130,12 @@ def read_file(path: Path, permalinks: PermalinkTemplate = DEFAULT_PERMALINKS) ->
             yield item
         return
     try:
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            raise ParseError(
+                f"not a cable: {path.stat().st_size / 1e6:,.0f} MB is far more than one cable, and the file "
+                "is not a CSV of the release (its first row does not look like one)",
+                where=where,
+            )
         data = path.read_bytes()
         yield parse_document(decode_bytes(data, where=where), where=where, permalinks=permalinks)
     except ParseError as e:

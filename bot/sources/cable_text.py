@@ -11,10 +11,15 @@ spaces, with `N. ` or one capital letter and `. ` gets the anchor `parN`. Those 
 A line the site did not anchor but that plainly starts a numbered paragraph (`1.(C)`, `2 (S)`) also starts
 one, so that its text never runs into the paragraph before; it cannot be cited (url None).
 
-Text kept in a paragraph: its lines joined with single spaces, without its number and marking, without
-page-break lines (`ASTANA 00002079  002 OF 002`) or SIPDIS lines. A paragraph ends at the next paragraph,
-a section heading or separator, a header field (`Classified By:` after a reference list), a trailer
-(`NNNN`, `End Cable Text`, `GP-3`), a "visit our classified website" block, or the signature.
+Text kept in a paragraph: its lines joined with single spaces, whitespace collapsed, original spelling
+kept, without its number and marking, without page breaks (`ASTANA 00002079  002 OF 002` on a line of its
+own or inside a sentence, the older `CONFIDENTIAL / PAGE 02 HARARE 06677 01 OF 03 291400Z`), without SIPDIS
+lines (or a SIPDIS opening a line) and rules (`-----`). A paragraph ends at the next paragraph, a section
+heading (underlined, or a short line set off by blank lines before the next paragraph), a header field
+(`Classified By:` after a reference list), a trailer (`NNNN`, `End Cable Text`, `GP-3`), a "visit our
+classified website" block, a corrupted number (`Q (C/NF)`), or the signature (last paragraph only).
+So a paragraph's text is always the start of the text the site shows under its anchor (tested on every
+page), usually all of it.
 
 Markings are the portion marking without its parentheses, spaces collapsed; a marking written with a
 space instead of a slash between plain classification tokens (`C NF`) is written `C/NF`. Otherwise its
@@ -28,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 from bot.model import Paragraph
 from bot.permalink import PermalinkTemplate
@@ -46,17 +52,22 @@ _PAREN_MARKING = re.compile(
 )
 # A number the site did not anchor but that clearly starts a paragraph: `1.(C)`, `2 (S/NF)`, `3.(U)`.
 _UNANCHORED = r"(?P<un>\d{1,3})[ \t]?\.?[ \t]?(?=" + _MARKING + r")"
-_UNANCHORED_NUMBER = re.compile(r"\s*" + _UNANCHORED)
+UNANCHORED_NUMBER = re.compile(r"\s*" + _UNANCHORED)
 # Line-start patterns begin with a literal newline (the text gets one in front) rather than `^`: the
 # regular expression engine then jumps from newline to newline, several times faster.
 _START_ANCHORED = re.compile(r"\n[ \t]*(?:\x1e(?P<id>[^\x1e\n]*)\x1e|" + _UNANCHORED + r")")
 # The site's rule, applied to the text as the site saw it (before page breaks are taken out).
 _RULE_LINE = re.compile(r"\n([ \t]*)(?=(\d+|[A-Z])\. )")
+_MARKED_LINE = "\n\\1" + ANCHOR_MARK + "\\2" + ANCHOR_MARK
 _AFTER_ANCHOR = re.compile(r"[ \t]*¶?[ \t]*(?:\d+|[A-Z])\.[ \t]?")
 _MARKS = re.compile(r"\x1e[^\x1e\n]*\x1e")
 # `Classified By: ... reasons 1.4 b and d 1.(C)` swallowed the first paragraph's number (08OSLO522).
 _NUMBER_AFTER_CLASSIFIED_BY = re.compile(
     r"\n[ \t]*Classified[ \t]+By\b[^\n]*?[ \t](?P<un>\d{1,2}) ?\. ?(?=" + _MARKING + r")", re.IGNORECASE
+)
+_MARKED_LINE_START = re.compile(r"\s*" + _MARKING)
+_REF_ITEM_AFTER_LETTER = re.compile(
+    r"\s*\([^)]*\)\s*(?:\d{2,4}\s+)?[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*)*\s+\d"
 )
 _PLAIN_MARKING_TOKENS = {"U", "C", "S", "TS", "SBU", "NF", "FOUO", "LOU"}
 
@@ -68,6 +79,12 @@ _PAGE_BREAK = (
 )
 PAGE_BREAK_LINE = re.compile(r"\s*" + _PAGE_BREAK + r"\s*$")
 _PAGE_NUMBERS = re.compile(r" (?:OF|of|Of) \d{3}")
+# The older telegram layout repeats the classification and a page header: `CONFIDENTIAL` /
+# `PAGE 02 HARARE 06677 01 OF 03 291400Z`, often in the middle of a sentence.
+_OLD_PAGE_HEADER = re.compile(
+    r"(?:(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|UNCLAS)[ \t]*\n(?:[ \t]*\n)*[ \t]*)*"
+    r"PAGE \d{2}[ \t]+[A-Z][A-Z ]*?[ \t]+\d{2,6}[ \t]+\d{2} OF \d{2}[ \t]+\d{6}Z[ \t]*(?:\n(?:[ \t]*\n)*)?"
+)
 # Inline page breaks are found by their number; the words before it are the station's, as many as the
 # station has words (`Long-Term Planning BRASILIA 00000129 002 OF 002`, `Kuala lump 00000752 002 of 002`).
 _INLINE_BREAK_TAIL = r" 0*\d{4,8}[ \t]+\d{3}(?:\.\s*\d{1,2})?\s+(?:OF|of|Of) \d{3}\Z"
@@ -89,7 +106,8 @@ _STOP_BODY = (
     r"\n[ \t]*(?:"
     r"(?P<sep>(?:[-=*_~#][ \t]*){3,}(?=\n|\Z))"
     r"|(?i:NNNN|End Cable Text|GP-3|BT|#\d{4})[ \t]*(?=\n|\Z)"
-    r"|[\"“']?(?i:(?:please\s+)?visit\b[^\n]*\b(?:classified|web\s?site|intelink|sipr))"
+    r"|[-=*_~# \t]*[\"“']?(?i:(?:please\s+)?visit\b[^\n]*\b(?:classified|web\s?site|intelink|sipr))"
+    r"|(?i:for more reporting from\b)"
     r"|(?P<corrupt>(?:[ \t]*\n)+[ \t]*[A-Z0-9]{1,2}[ \t]+" + _MARKING + r"[ \t]+\S)"
 )
 _STOP = re.compile(_STOP_BODY + r")")
@@ -101,6 +119,10 @@ _STOP_IN_HEADER = re.compile(
 # Retyped cables run a section heading and its underline into the paragraph before (08STOCKHOLM51):
 # `... End Summary. Afghanistan -----------`.
 _INLINE_HEADING_AT_END = re.compile(r"(?<=[.!?\"”)])\s+[^.!?\n]{0,80}?\s*[-=]{4,}[-= ]*$")
+# SIPDIS and one- or two-character dash lines are never text: they go before the text is cut. Longer rules
+# are kept until then (they end paragraphs); one that underlines a paragraph's own title goes after.
+_SHORT_NOISE_LINES = re.compile(r"\n[ \t]*(?:SIPDIS|[-=*_~#]{1,2})[ \t]*(?=\n|\Z)")
+_SIPDIS_IN_SENTENCE = re.compile(r"\n[ \t]*SIPDIS[ \t]+(?=\S)")  # `he added that\nSIPDIS though ...`
 _NOISE_LINES = re.compile(r"\n[ \t]*(?:SIPDIS|(?:[-=*_~#][ \t]*)+)[ \t]*(?=\n|\Z)")
 _HEADER_FIELD = re.compile(
     r"\s*(?:Classified\s+By\b|(?:E\.\s?O\.|EO)\s*1\d{4}|TAGS?\b|SUBJ(?:ECT)?\s*:|REF(?:S|TEL)?\b\s*:?)",
@@ -114,36 +136,12 @@ _SIGNATURE_AT_END = re.compile(
 )
 # Words that close a block of text rather than sign the cable.
 _NOT_NAMES = {
-    "END",
-    "COMMENT",
-    "SUMMARY",
-    "NOTE",
-    "TEXT",
-    "BEGIN",
-    "ACTION",
-    "REQUEST",
-    "CABLE",
-    "MESSAGE",
-    "SIPDIS",
-}
+    "END", "COMMENT", "SUMMARY", "NOTE", "TEXT", "BEGIN", "ACTION", "REQUEST", "CABLE", "MESSAGE", "SIPDIS",
+}  # fmt: skip
 _PUNCTUATION_LINES = {"", ".", "#", "...", "…"}
 _TITLES = {
-    "MR",
-    "MRS",
-    "MS",
-    "DR",
-    "AMB",
-    "GEN",
-    "ST",
-    "SEN",
-    "REP",
-    "GOV",
-    "COL",
-    "LT",
-    "CAPT",
-    "ADM",
-    "PRES",
-}
+    "MR", "MRS", "MS", "DR", "AMB", "GEN", "ST", "SEN", "REP", "GOV", "COL", "LT", "CAPT", "ADM", "PRES",
+}  # fmt: skip
 
 # --- header fields ------------------------------------------------------------------------------------
 
@@ -151,18 +149,37 @@ _TAGS = re.compile(r"\s*(?:TAGS?|AGS)\s*(?::\s*|\s+)(.*)$", re.IGNORECASE)
 _TAGS_ON_EO_LINE = re.compile(r"\bTAGS?\s*:\s*(.*)$", re.IGNORECASE)
 _SUBJECT = re.compile(r"\s*S?UBJ(?:ECT)?\s*:\s*(.*)$", re.IGNORECASE)
 _REF = re.compile(r"\s*REF(?:S|TEL|TELS|\(S\))?\s*:\s*(.*)$", re.IGNORECASE)
-_REF_ITEM_LETTER = re.compile(r"(?:^|\s)\(?([A-Z])(?:\.|\))\s+")
+_REF_ITEM_LETTER = re.compile(r"(?:^|\s|,)(?:\(([A-Za-z])\)\s*|([A-Za-z])[.)]\s+)")
+# Tags that are people (from heuer/cablemap's list): `CLINTON, HILLARY`, `STEINBERG, JAMES B.`.
+_NAME_TAG_FORMS = {
+    "CLINTON HILLARY": "CLINTON, HILLARY",
+    "STEINBERG JAMES B": "STEINBERG, JAMES B.",
+    "STEINBERG JAMES": "STEINBERG, JAMES B.",
+    "BIDEN JOSEPH": "BIDEN, JOSEPH",
+    "ZOELLICK ROBERT": "ZOELLICK, ROBERT",
+    "RICE CONDOLEEZZA": "RICE, CONDOLEEZZA",
+}
+_NAME_TAGS = re.compile(
+    r"\b(CLINTON,?\s+HILLARY|STEINBERG,?\s+JAMES(?:\s+B\b\.?)?|BIDEN,?\s+JOSEPH|ZOELLICK,?\s+ROBERT"
+    r"|RICE,?\s+CONDOLEEZZA)"
+)
 _TAG_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
 _LEADING_MARKING = re.compile(r"^\(\s*(" + _MARKING_BODY.pattern + r")\s*\)\s*")
-_TRAILING_MARKING = re.compile(r"\s*\(\s*(?:U|C|S|SBU|S/NF|C/NF|SBU/NF)\s*\)\s*$")
+_TRAILING_MARKING = re.compile(r"\s*\(\s*(?:U|C|S|SBU|S/NF|C/NF|SBU/NF)\s*\)\s*$", re.IGNORECASE)
 _WS = re.compile(r"\s+")
-_SUBJECT_RUN_ON = re.compile(r"\s+(?:REF(?:S|TEL)?\s*:|Classified\s+By\b)", re.IGNORECASE)
+# What retyped headers run into the SUBJECT: `... PRIMEREF: A. LONDON 1939`, `Classfied By:`, the date line
+# of a newspaper retype, the banner, `C O R R E C T E D C O P Y`.
+_SUBJECT_RUN_ON = re.compile(
+    r"\s*(?<![A-Z]{3})REF(?:S|TEL)?\s*:\s|\s+(?:Class\w*\s+By\b|C O R R E C T E D\b"
+    r"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \d{1,2} [A-Z][a-z]+ \d{4}"
+    r"|(?:C O N F I D E N T I A L|S E C R E T|UNCLAS)\b)",
+    re.IGNORECASE,
+)
 _FIELD_INITIALS = set("TtAaEeSsUuRr")  # TAGS, AGS, E.O./EO, SUBJECT, UBJECT, REF: the rest is skipped fast
 _HEADER_LIMIT = 30000  # characters searched for header fields when no numbered paragraph ends the header
 
 
-@dataclass(frozen=True, slots=True)
-class RawParagraph:
+class RawParagraph(NamedTuple):  # a tuple: thousands are made per second
     number: str
     marking: str | None
     text: str
@@ -205,6 +222,8 @@ def remove_page_breaks(text: str) -> str:
 
     A page-break line goes with the blank lines around it, so that a paragraph it cut stays one.
     """
+    if "PAGE " in text:
+        text = _OLD_PAGE_HEADER.sub("", text)
     numbers = [m for m in _PAGE_NUMBERS.finditer(text) if text[m.start() - 1 : m.start()].isdigit()]
     if not numbers:
         return text
@@ -264,8 +283,10 @@ def read_cable_text(text: str, *, anchored: bool) -> CableText:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not anchored:
-        text = _RULE_LINE.sub(_mark_anchor, "\n" + text)[1:]
-    text = "\n" + remove_page_breaks(text)
+        text = _RULE_LINE.sub(_MARKED_LINE, "\n" + text)[1:]
+    text = _SHORT_NOISE_LINES.sub("", "\n" + remove_page_breaks(text))
+    if "SIPDIS " in text:
+        text = _SIPDIS_IN_SENTENCE.sub("\n", text)
     starts: list[tuple[int, int, str, bool]] = []  # (line start, text start, number, anchored)
     for m in _START_ANCHORED.finditer(text):
         number = m.group("id")
@@ -288,10 +309,11 @@ def read_cable_text(text: str, *, anchored: bool) -> CableText:
     last = len(starts) - 1
     for k, (line_start, rest, number, is_anchored) in enumerate(starts):
         end = starts[k + 1][0] if k < last else len(text)
-        cut = _paragraph_end(text, rest, end, in_header=line_start < header_end, last=k == last)
-        body = text[rest:cut]
-        marking, body = split_marking(body)
-        if "\n" in body:
+        cut, underlined = _paragraph_end(text, rest, end, in_header=line_start < header_end, last=k == last)
+        m = _PAREN_MARKING.match(text, rest, cut)
+        marking = normalise_marking(m.group(1)) if m else None
+        body = text[m.end() if m else rest : cut]
+        if underlined:
             body = _NOISE_LINES.sub("", body)
         if k == last:
             first, *others = body.split("\n")
@@ -303,64 +325,78 @@ def read_cable_text(text: str, *, anchored: bool) -> CableText:
         body = " ".join(body.split())
         if body.endswith(("----", "====")):
             body = _INLINE_HEADING_AT_END.sub("", body)
-        paragraphs.append(RawParagraph(number, marking, body, is_anchored))
+        if body or is_anchored:  # an unanchored number with no text is nothing to keep
+            paragraphs.append(RawParagraph(number, marking, body, is_anchored))
     return CableText(subject, tags, references, tuple(paragraphs))
 
 
-def _mark_anchor(m: re.Match[str]) -> str:
-    return f"\n{m.group(1)}{ANCHOR_MARK}{m.group(2)}{ANCHOR_MARK}"
-
-
-def _paragraph_end(text: str, rest: int, end: int, *, in_header: bool, last: bool) -> int:
-    """Where the paragraph whose text starts at `rest` stops, at the latest `end` (the next paragraph)."""
+def _paragraph_end(text: str, rest: int, end: int, *, in_header: bool, last: bool) -> tuple[int, bool]:
+    """Where the paragraph whose text starts at `rest` stops, at the latest `end` (the next paragraph), and
+    whether a rule underlining its title is left inside it (to be taken out)."""
     stop = _STOP_IN_HEADER if in_header else _STOP
     first_line_end = text.find("\n", rest, end)
     if first_line_end < 0:
-        return end
+        return end, False
     pos = first_line_end
+    underlined = False
     while True:
         m = stop.search(text, pos, end)
         if m is None:
             break
         if m.group("sep") is None:
-            return m.start("corrupt") if m.group("corrupt") is not None else m.start()
+            return (m.start("corrupt") if m.group("corrupt") is not None else m.start()), underlined
         # A separator right under the paragraph's first line underlines the paragraph's own title.
-        if not text[first_line_end : m.start()].strip():
+        if not text[first_line_end : m.start()].strip() and _is_title(text[rest:first_line_end]):
             pos = m.end()
+            underlined = True
             continue
-        # An underlined heading: its title line, set off by a blank line, is no paragraph text either.
+        # An underlined heading: its title line is no paragraph text either. It is set off by a blank line,
+        # or, in retypes without blank lines, it is a short line right above the underline.
         prev_end = len(text[first_line_end : m.start()].rstrip()) + first_line_end
         prev_start = text.rfind("\n", rest, prev_end) + 1
-        right_above = "\n" not in text[prev_end : m.start()]
-        if prev_start > first_line_end and (right_above or _could_be_heading(text[prev_start:prev_end])):
+        if prev_start > first_line_end:
+            right_above = "\n" not in text[prev_end : m.start()]
+            heading_like = _could_be_heading(text[prev_start:prev_end])
             before_end = prev_start - 1
             before_start = text.rfind("\n", rest, before_end) + 1
-            if before_start > first_line_end and not text[before_start:before_end].strip():
-                return prev_start
-        return m.start()
+            blank_before = before_start > first_line_end and not text[before_start:before_end].strip()
+            starts_like_a_title = text[prev_start:prev_end].lstrip()[:1].isupper()
+            if (blank_before and (right_above or heading_like)) or (
+                right_above and heading_like and starts_like_a_title
+            ):
+                return prev_start, underlined
+        return m.start(), underlined
     if last:
-        return end
+        return end, underlined
     # A heading before the next paragraph: a short last line, set off by blank lines on both sides.
-    body = text[first_line_end:end]
-    trimmed = body.rstrip()
-    if body[len(trimmed) :].count("\n") < 2:
-        return end
+    # (Only the paragraph's tail is looked at: a heading is short.)
+    tail_start = max(first_line_end, end - 400)
+    tail = text[tail_start:end]
+    trimmed = tail.rstrip()
+    if tail.count("\n", len(trimmed)) < 2:
+        return end, underlined
     nl = trimmed.rfind("\n")
-    if nl <= 0:
-        return end
+    if nl < 0 or (nl == 0 and tail_start == first_line_end):
+        return end, underlined
     if not _could_be_heading(trimmed[nl + 1 :]):
-        return end
+        return end, underlined
     prev_nl = trimmed.rfind("\n", 0, nl)
     if prev_nl < 0 or trimmed[prev_nl + 1 : nl].strip():
-        return end
-    return first_line_end + nl
+        return end, underlined
+    return tail_start + nl, underlined
+
+
+def _is_title(first_line: str) -> bool:
+    """The first line of a paragraph is its own title (`2. (S) The Regime's Political Capital is Tanking`)."""
+    m = _PAREN_MARKING.match(first_line)
+    return _could_be_heading(first_line[m.end() :] if m else first_line)
 
 
 def _could_be_heading(line: str) -> bool:
     heading = line.strip()
     return (
         len(heading) <= 90
-        and not heading.endswith((".", ",", ";"))
+        and not heading.endswith((".", ",", ";", ".)", '."', ".”"))
         and not heading.startswith(("-", "*", "("))
     )
 
@@ -368,15 +404,20 @@ def _could_be_heading(line: str) -> bool:
 def cable_paragraphs(
     raw: Sequence[RawParagraph], ref_id: str, created: datetime, permalinks: PermalinkTemplate
 ) -> tuple[Paragraph, ...]:
-    """Paragraphs with permalinks: only the first anchored paragraph of a number can be landed on."""
+    """The cable's paragraphs: exactly the ones the site anchored, each number being its anchor's id.
+
+    A numbered line the site did not anchor (`1.(C)`) still ends the paragraph before it, so its text never
+    runs into a citable paragraph, but it is not a paragraph of the model: no permalink can land on it.
+    A repeated number keeps its place in the sequence, but only its first occurrence has a permalink (a
+    browser lands on the first anchor with that id).
+    """
     seen: set[str] = set()
     out = []
     for p in raw:
-        url = None
-        if p.anchored and p.number not in seen:
-            url = permalinks.paragraph_url(ref_id, created, p.number)
-        if p.anchored:
-            seen.add(p.number)
+        if not p.anchored:
+            continue
+        url = None if p.number in seen else permalinks.paragraph_url(ref_id, created, p.number)
+        seen.add(p.number)
         out.append(Paragraph(number=p.number, marking=p.marking, text=p.text, url=url))
     return tuple(out)
 
@@ -432,7 +473,7 @@ def read_header_fields(lines: Sequence[str]) -> tuple[str, tuple[str, ...], tupl
                     not nxt.strip()
                     or _HEADER_FIELD.match(nxt)
                     or ANCHOR_RULE.match(nxt)
-                    or _UNANCHORED_NUMBER.match(nxt)
+                    or UNANCHORED_NUMBER.match(nxt)
                 ):
                     break
                 if _SEPARATOR.match(nxt) or PAGE_BREAK_LINE.match(nxt):
@@ -457,11 +498,17 @@ def read_header_fields(lines: Sequence[str]) -> tuple[str, tuple[str, ...], tupl
                         k < n
                         and re.match(r"\s*\(?[A-Z](?:\.|\))\s", lines[k])
                         and not _HEADER_FIELD.match(lines[k])
+                        and not _marked_prose(lines[k])
                     ):
                         j = k
                         continue
                     break
-                if _HEADER_FIELD.match(nxt) or re.match(r"\s*\d{1,2}\s?\.", nxt) or _SEPARATOR.match(nxt):
+                if (
+                    _HEADER_FIELD.match(nxt)
+                    or re.match(r"\s*\d{1,2}\s?\.", nxt)
+                    or _SEPARATOR.match(nxt)
+                    or _marked_prose(nxt)
+                ):
                     break
                 parts.append(nxt)
                 j += 1
@@ -470,6 +517,12 @@ def read_header_fields(lines: Sequence[str]) -> tuple[str, tuple[str, ...], tupl
             continue
         i += 1
     return subject, tuple(tags), tuple(refs)
+
+
+def _marked_prose(line: str) -> bool:
+    """A line opening with a portion marking and prose (`(U) This cable is...`), not a reference item
+    lettered like a marking (`(C) 2005 STATE 117165`)."""
+    return bool(_MARKED_LINE_START.match(line)) and not _REF_ITEM_AFTER_LETTER.match(line)
 
 
 def _looks_like_tags(line: str) -> bool:
@@ -482,13 +535,21 @@ def _looks_like_tags(line: str) -> bool:
 
 
 def _split_tags(text: str) -> list[str]:
-    text = re.split(r"\bSUBJECT\b", text, maxsplit=1, flags=re.IGNORECASE)[0]
+    """Tags as written, upper-cased (a few cables type them in lower case); a person's name is one tag."""
+    text = re.split(r"\bSUBJECT\b", text, maxsplit=1, flags=re.IGNORECASE)[0].upper()
+    names = [_name_tag(n) for n in _NAME_TAGS.findall(text)]
+    text = _NAME_TAGS.sub(" \x00 ", text)  # a person's name keeps its place among the tags
     out: list[str] = []
     for token in re.split(r"[\s,;]+", text):
-        token = token.strip("().")
-        if token and _TAG_TOKEN.fullmatch(token) and token not in out:
+        token = names.pop(0) if token == "\x00" else token.strip("().")
+        if token and (token in _NAME_TAG_FORMS.values() or _TAG_TOKEN.fullmatch(token)) and token not in out:
             out.append(token)
     return out
+
+
+def _name_tag(name: str) -> str:
+    words = " ".join(name.replace(",", " ").replace(".", " ").split())
+    return _NAME_TAG_FORMS.get(words, words)
 
 
 def _split_refs(text: str) -> list[str]:
@@ -500,7 +561,7 @@ def _split_refs(text: str) -> list[str]:
     positions = []
     expected = "A"
     for m in _REF_ITEM_LETTER.finditer(text):
-        if m.group(1) == expected:
+        if (m.group(1) or m.group(2)).upper() == expected:
             positions.append((m.start(), m.end()))
             expected = chr(ord(expected) + 1)
     if positions and positions[0][0] == 0:

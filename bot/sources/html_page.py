@@ -68,6 +68,8 @@ def parse_datetime(value: str, *, where: str, what: str) -> datetime:
 
 def parse_html_page(text: str, *, where: str, permalinks: PermalinkTemplate = DEFAULT_PERMALINKS) -> Cable:
     table_at = text.find(_TABLE_START)
+    if table_at < 0:  # the same page saved by a browser or an editor that rewrote the quotes
+        table_at = text.find('<table class="cable">')
     if table_at < 0:
         raise ParseError("not a cable page: no <table class='cable'> with the cable's metadata", where=where)
     table_end = text.find("</table>", table_at)

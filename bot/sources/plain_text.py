@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from bot.errors import ParseError
 from bot.model import Cable, Source
 from bot.permalink import DEFAULT_PERMALINKS, PermalinkTemplate
-from bot.sources.cable_text import _UNANCHORED_NUMBER, ANCHOR_RULE, cable_paragraphs, read_cable_text
+from bot.sources.cable_text import ANCHOR_RULE, UNANCHORED_NUMBER, cable_paragraphs, read_cable_text
 
 FORMAT = "plain-text"
 
@@ -178,7 +178,7 @@ def _cable_end(lines: list[str]) -> int:
     A signature only ends the cable after its last numbered paragraph: headings look the same.
     """
     n = len(lines)
-    starts = [i for i, line in enumerate(lines) if ANCHOR_RULE.match(line) or _UNANCHORED_NUMBER.match(line)]
+    starts = [i for i, line in enumerate(lines) if ANCHOR_RULE.match(line) or UNANCHORED_NUMBER.match(line)]
     if not starts:
         return n
     for i in range(starts[0] + 1, n):

@@ -15,12 +15,14 @@ from datetime import UTC, datetime
 from bot.errors import ParseError
 from bot.model import Cable, Source
 from bot.permalink import DEFAULT_PERMALINKS, PermalinkTemplate
-from bot.sources.cable_text import ANCHOR_MARK, cable_paragraphs, read_cable_text
+from bot.sources.cable_text import ANCHOR_MARK, cable_paragraphs, clean_subject, read_cable_text
 
 FORMAT = "text-export"
 
 _REF_ID = re.compile(r"[0-9]{2}[A-Z][A-Z0-9\-]*[0-9]+[A-Z0-9]*")
 _DATE = re.compile(r"[A-Z][a-z]{2} ([A-Z][a-z]{2}) (\d{2}) (\d{2}):(\d{2}):(\d{2}) [+-]\d{4} (\d{4})")
+# The title is the subject's first line cut at its first `(`, which can leave a marking's tail: `S/NF) ...`.
+_MARKING_REMNANT = re.compile(r"^(?:U|C|S|SBU|TS)(?:/{1,2}[A-Z]+)*\)\s+")
 # The export kept the site's anchors as `¶` before the paragraph number.
 _PILCROW = re.compile(r"^([ \t]*)¶(?=(\d+|[A-Z])\. )", re.MULTILINE)
 _MONTHS = {
@@ -76,7 +78,7 @@ def parse_text_export(text: str, *, where: str, permalinks: PermalinkTemplate = 
         released=None,
         classification=classification,
         origin=origin,
-        subject=cable_text.subject or title,
+        subject=cable_text.subject or clean_subject(_MARKING_REMNANT.sub("", title)),
         tags=cable_text.tags,
         references=cable_text.references,
         url=permalinks.cable_url(ref_id, created),

@@ -303,12 +303,15 @@ class DatabaseSessions:
             ).scalar()
 
     def save(self, account: str, session: str) -> None:
+        """Insert or replace, in one statement: replicas refreshing at once never collide."""
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        now = self.clock()
+        statement = upsert(network_sessions).values(account=account, session=session, updated_at=now)
+        statement = statement.on_conflict_do_update(
+            index_elements=[network_sessions.c.account], set_={"session": session, "updated_at": now}
+        )
         with store_errors(self.engine.url), self.engine.begin() as conn:
-            mine = network_sessions.c.account == account
-            changed = conn.execute(
-                update(network_sessions).where(mine).values(session=session, updated_at=self.clock())
-            ).rowcount
-            if not changed:
-                conn.execute(
-                    insert(network_sessions).values(account=account, session=session, updated_at=self.clock())
-                )
+            conn.execute(statement)

@@ -14,7 +14,8 @@ PDS_ACCOUNTS = [
     ("alice.test", "alice-pass-7f3k"),
     ("bob.test", "bob-pass-9q2m"),
     ("carol.test", "carol-pass-4x8z"),
-    ("dave.test", "dave-pass-2w6n"),
+    ("dave.test", "dave-pass-2w6n"),  # the worker's crash tests' own: nothing else posts with it
+    ("erin.test", "erin-pass-6h3j"),
 ]
 PERMALINK = "https://wikileaks.org/cable/2008/10/08ASTANA2079.html#par3"
 

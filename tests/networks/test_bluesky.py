@@ -242,21 +242,49 @@ def test_the_session_is_stored_and_reused_across_restarts_one_login_only(pds, tm
 def test_a_revoked_session_leads_to_one_fresh_login(pds):
     sessions = MemorySessions()
     with forward_proxy() as proxy:
-        network = adapter(pds, "dave.test", sessions, proxy=proxy.url)
+        network = adapter(pds, "erin.test", sessions, proxy=proxy.url)
         thread = thread_of("before the revocation")
-        list(network.publish(thread, f"dave/{thread.paragraph}/0", [], datetime.now(UTC)))
+        list(network.publish(thread, f"erin/{thread.paragraph}/0", [], datetime.now(UTC)))
         # The session is signed out (deleteSession revokes the refresh token) and its access token no
         # longer verifies (as after a password change): the stored session is dead.
-        handle, did, access, refresh, service = sessions.load("dave").split(":::")
+        handle, did, access, refresh, service = sessions.load("erin").split(":::")
         httpx.post(f"{pds.url}/xrpc/com.atproto.server.deleteSession",
                    headers={"Authorization": f"Bearer {refresh}"}).raise_for_status()
         forged = access[:-6] + ("AAAAAA" if not access.endswith("AAAAAA") else "BBBBBB")
-        sessions.save("dave", ":::".join([handle, did, forged, refresh, service]))
-        later = adapter(pds, "dave.test", sessions, proxy=proxy.url)
+        sessions.save("erin", ":::".join([handle, did, forged, refresh, service]))
+        later = adapter(pds, "erin.test", sessions, proxy=proxy.url)
         thread = thread_of("after the revocation")
-        [post] = later.publish(thread, f"dave/{thread.paragraph}/0", [], datetime.now(UTC))
+        [post] = later.publish(thread, f"erin/{thread.paragraph}/0", [], datetime.now(UTC))
         assert post.position == 1
         assert proxy.count("/com.atproto.server.createSession") == 2
+
+
+@pytest.mark.pds
+def test_a_session_refreshed_on_the_way_is_stored_at_once(pds):
+    import base64
+    import json
+
+    sessions = MemorySessions()
+    with forward_proxy() as proxy:
+        network = adapter(pds, "erin.test", sessions, proxy=proxy.url)
+        first = thread_of("with a fresh session")
+        list(network.publish(first, f"erin/{first.paragraph}/0", [], datetime.now(UTC)))
+        # The stored access token says it has expired (as it does after two hours): the client must refresh.
+        handle, did, access, refresh, service = sessions.load("erin").split(":::")
+        head, payload, signature = access.split(".")
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims["exp"] = int(datetime.now(UTC).timestamp()) - 60
+        expired = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+        stale = ":::".join([handle, did, f"{head}.{expired}.{signature}", refresh, service])
+        sessions.save("erin", stale)
+
+        later = adapter(pds, "erin.test", sessions, proxy=proxy.url)
+        second = thread_of("after a refresh")
+        list(later.publish(second, f"erin/{second.paragraph}/0", [], datetime.now(UTC)))
+        assert proxy.count("/com.atproto.server.refreshSession") == 1
+        assert proxy.count("/com.atproto.server.createSession") == 1  # the first run's login only
+    renewed = sessions.load("erin").split(":::")
+    assert renewed[3] != refresh  # the rotated refresh token was stored: the old one is dead now
 
 
 @pytest.mark.pds

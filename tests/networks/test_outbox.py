@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.networks.outbox import OutboxNetwork
 from tests.networks.conftest import thread_of
@@ -18,6 +21,7 @@ def outbox(path: Path, account: str = "local") -> OutboxNetwork:
 
 
 def lines(path: Path) -> list[dict]:
+    """The outbox's entries, read as any JSON-lines reader does, line breaks of every kind included."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
@@ -88,3 +92,15 @@ def test_processes_racing_on_one_key_write_it_once(tmp_path):
         w.join(30)
     assert [results.get(timeout=5) for _ in workers] == [1] * 8
     assert len(lines(path)) == 1
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(keys=st.lists(st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=12), max_size=12))
+def test_whatever_keys_are_published_in_whatever_order_each_is_written_exactly_once(tmp_path, keys):
+    path = tmp_path / f"outbox-{uuid.uuid4().hex}.jsonl"
+    adapter = outbox(path)
+    thread = thread_of("x\u2028y\x85z", network="outbox", paragraph="1")
+    for key in keys:
+        list(adapter.publish(thread, key, [], datetime.now(UTC)))
+    written = [line["key"] for line in lines(path)] if path.exists() else []
+    assert sorted(written) == sorted(set(keys))

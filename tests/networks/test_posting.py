@@ -115,6 +115,18 @@ def test_a_rejection_is_recorded_on_the_post_and_the_rest_of_the_thread_never_re
         (FAILED, "too long for the network"), (FAILED, "not sent: post 1 was rejected")]
 
 
+def test_a_rejected_post_is_not_sent_again_unless_an_editor_asks(ledger, tmp_path):
+    thread = thread_of("a", network="outbox")
+    network = FailingOutbox(tmp_path / "o.jsonl", [Rejected("not allowed")])
+    run(ledger, network, thread)
+    again, _ = run(ledger, network, thread)
+    assert isinstance(again.error, Rejected) and "not allowed" in str(again.error)
+    assert network.publishes == 1 and [e.status for e in again.entries] == [FAILED]
+    asked = publish_thread(ledger, network, account="local", thread=thread, retry_rejected=True,
+                           policy=RetryPolicy(sleep=Sleeps()))
+    assert asked.complete and network.publishes == 2
+
+
 def test_an_auth_failure_leaves_the_posts_planned_and_is_reported(ledger, tmp_path):
     network = FailingOutbox(tmp_path / "o.jsonl", [AuthFailed("[accounts.local]: set THE_TOKEN")])
     outcome, _ = run(ledger, network, thread_of("a", network="outbox"))

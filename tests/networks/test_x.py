@@ -125,6 +125,29 @@ def test_a_429_is_rate_limited_until_the_exhausted_24_hour_window_resets():
     assert caught.value.until == datetime.fromtimestamp(reset_24h, UTC)
 
 
+def test_a_429_with_no_window_used_up_waits_for_the_15_minute_reset_not_a_day():
+    with api() as (server, _):
+        now = int(datetime.now(UTC).timestamp())
+        server.script("POST", "/2/tweets", Reply(429, {"title": "Too Many Requests", "status": 429}, {
+            "x-rate-limit-limit": "100", "x-rate-limit-remaining": "3", "x-rate-limit-reset": str(now + 300),
+            "x-user-limit-24hour-limit": "17", "x-user-limit-24hour-remaining": "9",
+            "x-user-limit-24hour-reset": str(now + 80_000),
+        }))
+        with pytest.raises(RateLimited) as caught:
+            publish(network(server), one_post("x"))
+    assert caught.value.until == datetime.fromtimestamp(now + 300, UTC)
+
+
+def test_reading_the_timeline_with_its_own_window_used_up_does_not_stop_posting():
+    with api() as (server, x):
+        adapter = network(server)
+        now = int(datetime.now(UTC).timestamp())
+        server.script("GET", "/2/users/me", Reply(200, {"data": {"id": x.user_id, "username": "newsroom"}}, {
+            "x-rate-limit-limit": "75", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(now + 900)}))
+        assert adapter.recover("k", 1, one_post("nothing").posts[0], datetime.now(UTC)) is None
+        assert len(publish(adapter, one_post("still allowed"))) == 1
+
+
 def test_a_success_that_exhausts_the_daily_cap_stops_the_thread_before_the_next_post():
     with api(daily_limit=2) as (server, x):
         with pytest.raises(RateLimited) as caught:

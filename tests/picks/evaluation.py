@@ -55,14 +55,20 @@ def read_pages(html_dir: Path) -> dict[str, Cable]:
     cables = {}
     for path in sorted(html_dir.glob("*.html")):
         try:
-            cables[path.stem] = parse_html_page(path.read_text(encoding="utf-8", errors="replace"), where=str(path))
+            cables[path.stem] = parse_html_page(
+                path.read_text(encoding="utf-8", errors="replace"), where=str(path)
+            )
         except ParseError:
             continue
     return cables
 
 
-def evaluate(labels: Sequence[Label], cables: dict[str, Cable], stats: CorpusStats,
-             settings: PickSettings | None = None) -> Result:
+def evaluate(
+    labels: Sequence[Label],
+    cables: dict[str, Cable],
+    stats: CorpusStats,
+    settings: PickSettings | None = None,
+) -> Result:
     settings = settings or PickSettings()
     hits = first = 0
     random = 0.0
@@ -89,7 +95,10 @@ def evaluate(labels: Sequence[Label], cables: dict[str, Cable], stats: CorpusSta
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true")
-    parser.add_argument("--shared", default=os.environ.get("CABLEBOT_SHARED") or str(Path(__file__).resolve().parents[3] / "shared"))
+    parser.add_argument(
+        "--shared",
+        default=os.environ.get("CABLEBOT_SHARED") or str(Path(__file__).resolve().parents[3] / "shared"),
+    )
     args = parser.parse_args(argv)
     cables = read_pages(Path(args.shared) / "cables" / "html")
     stats = count_corpus(cables.values())
@@ -106,10 +115,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for i, s in ranked(cable, scores)[:4]:
                     para = cable.paragraphs[i]
                     top = sorted(s.reasons.items(), key=lambda kv: -abs(kv[1]))[:5]
-                    print(f"      {para.number:>3} {s.value:6.2f} {'B ' if s.blocked else ''}"
-                          f"{', '.join(f'{k} {v:+.2f}' for k, v in top)} | {para.text[:70]}")
-    print(f"cables {result.cables}: cablebot {result.precision:.2f}, first paragraph {result.first_paragraph:.2f}, "
-          f"random {result.random:.2f}")
+                    print(
+                        f"      {para.number:>3} {s.value:6.2f} {'B ' if s.blocked else ''}"
+                        f"{', '.join(f'{k} {v:+.2f}' for k, v in top)} | {para.text[:70]}"
+                    )
+    print(
+        f"cables {result.cables}: cablebot {result.precision:.2f}, "
+        f"first paragraph {result.first_paragraph:.2f}, "
+        f"random {result.random:.2f}"
+    )
     return 0
 
 

@@ -18,21 +18,36 @@ from tests.support import make_cable
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
-GREAT = 'Privately, the minister said the president is "paranoid and surrounded by corrupt cronies" and feared a coup.'
-GOOD = ('Frankly, the general told us privately that the army "cannot win this war", that the president is '
-        'corrupt, paranoid and incompetent, and that 40 percent of $2 billion in aid was stolen.')
+GREAT = (
+    'Privately, the minister said the president is "paranoid and surrounded by corrupt cronies" '
+    "and feared a coup."
+)
+GOOD = (
+    'Frankly, the general told us privately that the army "cannot win this war", that the president is '
+    "corrupt, paranoid and incompetent, and that 40 percent of $2 billion in aid was stolen."
+)
 FAIR = 'The mayor complained bitterly that the governor "lies to everyone" and blamed him for the riots.'
 DULL = "The delegation discussed the agenda for the meeting with the ministry and agreed on dates."
 
 
 def corpus():
     return [
-        make_cable("09ALPHA1", [GOOD, DULL, GREAT], origin="Embassy Alpha", created=datetime(2009, 1, 5, tzinfo=UTC)),
+        make_cable(
+            "09ALPHA1", [GOOD, DULL, GREAT], origin="Embassy Alpha", created=datetime(2009, 1, 5, tzinfo=UTC)
+        ),
         make_cable("08BETA2", [FAIR, DULL], origin="Embassy Beta", created=datetime(2008, 2, 5, tzinfo=UTC)),
-        make_cable("07GAMMA3", [DULL + " The weather was mild."], origin="Embassy Gamma",
-                   created=datetime(2007, 3, 5, tzinfo=UTC)),
-        make_cable("06DELTA4", [DULL, DULL + " Nothing more."], origin="Embassy Delta",
-                   created=datetime(2006, 4, 5, tzinfo=UTC)),
+        make_cable(
+            "07GAMMA3",
+            [DULL + " The weather was mild."],
+            origin="Embassy Gamma",
+            created=datetime(2007, 3, 5, tzinfo=UTC),
+        ),
+        make_cable(
+            "06DELTA4",
+            [DULL, DULL + " Nothing more."],
+            origin="Embassy Delta",
+            created=datetime(2006, 4, 5, tzinfo=UTC),
+        ),
     ]
 
 
@@ -44,8 +59,14 @@ def filled(store):
 
 def post(store, account, ref_id, number, at=NOW, status=None):
     ledger = Ledger(store.engine, clock=lambda: at)
-    [entry] = ledger.plan(account=account, network="outbox", ref_id=ref_id, paragraph=number, generation=0,
-                          texts=[f"{ref_id} {number}"])
+    [entry] = ledger.plan(
+        account=account,
+        network="outbox",
+        ref_id=ref_id,
+        paragraph=number,
+        generation=0,
+        texts=[f"{ref_id} {number}"],
+    )
     if status:
         ledger.mark(entry.id, status)
 
@@ -87,7 +108,9 @@ def test_a_listing_takes_each_cable_once(filled):
 
 def test_the_editors_queue_comes_first_and_serves_a_few_paragraphs(filled):
     with filled.write() as conn:
-        conn.execute(insert(queue).values(ref_id="06DELTA4", account=None, requested_at=NOW - timedelta(hours=1)))
+        conn.execute(
+            insert(queue).values(ref_id="06DELTA4", account=None, requested_at=NOW - timedelta(hours=1))
+        )
     with filled.read() as conn:
         [first] = choose_next(conn, "news", PickSettings(), 1, NOW)
     assert (first.ref_id, first.queued) == ("06DELTA4", True)
@@ -101,7 +124,9 @@ def test_the_editors_queue_comes_first_and_serves_a_few_paragraphs(filled):
 
 def test_a_queue_entry_for_another_account_is_not_served(filled):
     with filled.write() as conn:
-        conn.execute(insert(queue).values(ref_id="06DELTA4", account="other", requested_at=NOW - timedelta(hours=1)))
+        conn.execute(
+            insert(queue).values(ref_id="06DELTA4", account="other", requested_at=NOW - timedelta(hours=1))
+        )
     assert nxt(filled) == [("09ALPHA1", "1")]
 
 
@@ -120,8 +145,11 @@ def test_an_editors_exclusion_or_block_applies_at_once_without_a_rescore(filled)
 
 
 def test_blocked_and_uncitable_paragraphs_are_never_chosen(store):
-    cable = make_cable("09SOURCE1", ['Dr. Ali Hassan (PROTECT) said "the president is corrupt and paranoid".',
-                                     DULL], origin="Embassy Alpha")
+    cable = make_cable(
+        "09SOURCE1",
+        ['Dr. Ali Hassan (PROTECT) said "the president is corrupt and paranoid".', DULL],
+        origin="Embassy Alpha",
+    )
     hidden = make_cable("09HIDDEN2", [GREAT], anchored=False)
     ingest([cable, hidden], store, scorer=batch_scorer(Config(path=None)))
     assert nxt(store, n=10) == [("09SOURCE1", "2")]
@@ -129,3 +157,13 @@ def test_blocked_and_uncitable_paragraphs_are_never_chosen(store):
 
 def test_nothing_left_is_an_empty_answer(store):
     assert nxt(store, n=3) == []
+
+
+def test_a_posted_paragraph_stays_posted_when_its_cable_is_re_ingested(filled):
+    post(filled, "news", "09ALPHA1", "1", at=NOW - timedelta(days=30))
+    fuller = make_cable(
+        "09ALPHA1", [GOOD, DULL, GREAT, DULL + " More."], origin="Embassy Alpha",
+        created=datetime(2009, 1, 5, tzinfo=UTC),
+    )
+    ingest([fuller], filled, scorer=batch_scorer(Config(path=None)))  # new paragraph rows, new ids
+    assert ("09ALPHA1", "1") not in nxt(filled, n=10)

@@ -20,8 +20,13 @@ ROUTINE = "The delegation discussed the agenda for the meeting with the ministry
 def stored_scores(store, ref_id):
     with store.read() as conn:
         rows = conn.execute(
-            select(paragraphs.c.number, paragraphs.c.score, paragraphs.c.blocked, paragraphs.c.block_reason,
-                   paragraphs.c.reasons)
+            select(
+                paragraphs.c.number,
+                paragraphs.c.score,
+                paragraphs.c.blocked,
+                paragraphs.c.block_reason,
+                paragraphs.c.reasons,
+            )
             .join(cables, cables.c.id == paragraphs.c.cable_id)
             .where(cables.c.ref_id == ref_id)
             .order_by(paragraphs.c.position)
@@ -46,14 +51,19 @@ def test_ingest_stores_every_paragraphs_score_reasons_and_blocks(store):
 
 def test_corpus_statistics_count_paragraphs_and_follow_a_fuller_copy(store):
     scorer = batch_scorer(Config(path=None))
-    ingest([make_cable("09TESTLAND1", ["Zanzibar pineapples are sweet.", "Nothing else here today."])], store,
-           scorer=scorer)
+    ingest(
+        [make_cable("09TESTLAND1", ["Zanzibar pineapples are sweet.", "Nothing else here today."])],
+        store,
+        scorer=scorer,
+    )
     ingest([make_cable("09TESTLAND2", ["Zanzibar cloves are fragrant."])], store, scorer=scorer)
     assert df_of(store, "zanzibar") == 2
     with store.read() as conn:
         assert load_stats(conn, ["zanzibar"]).total == 3
     # A fuller copy of the first cable replaces its paragraphs: their terms are forgotten, the new counted.
-    fuller = make_cable("09TESTLAND1", ["Mombasa mangoes are ripe.", "Nothing else here today.", "More text."])
+    fuller = make_cable(
+        "09TESTLAND1", ["Mombasa mangoes are ripe.", "Nothing else here today.", "More text."]
+    )
     ingest([fuller], store, scorer=scorer)
     assert df_of(store, "zanzibar") == 1
     assert df_of(store, "pineapples") == 0

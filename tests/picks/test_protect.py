@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from bot.model import Cable
-from bot.picks.protect import protect_cable, protected_names_before
+from bot.picks.protect import protected_names_before
 from bot.picks.score import ranked, score_cable, top_pick
 from bot.picks.settings import PickSettings, parse_picks
 from tests.picks.test_signals import cable_of
 from tests.support import cables_dir
 
-CANDID = "Privately, he called the president corrupt, paranoid and incompetent, and said \"he will fall\"."
+CANDID = 'Privately, he called the president corrupt, paranoid and incompetent, and said "he will fall".'
 
 
 def blocked_numbers(cable: Cable, settings: PickSettings | None = None) -> dict[str, str]:
@@ -22,10 +22,21 @@ def blocked_numbers(cable: Cable, settings: PickSettings | None = None) -> dict[
     return {p.number: s.block_reason for p, s in zip(cable.paragraphs, scores, strict=True) if s.blocked}
 
 
-@pytest.mark.parametrize("marker", [
-    "(PROTECT)", "(protect)", "(strictly protect)", "(STRICTLY PROTECT)", "(please protect)",
-    "(Please Protect)", "(protect throughout)", "(strictly protect throughout)", "-- PROTECT", "(protect source)",
-])
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "(PROTECT)",
+        "(protect)",
+        "(strictly protect)",
+        "(STRICTLY PROTECT)",
+        "(please protect)",
+        "(Please Protect)",
+        "(protect throughout)",
+        "(strictly protect throughout)",
+        "-- PROTECT",
+        "(protect source)",
+    ],
+)
 def test_a_paragraph_carrying_a_marker_is_never_picked_whatever_its_score(marker):
     cable = cable_of(
         "The weather was mild and the talks were routine, the embassy reported.",
@@ -59,12 +70,15 @@ def test_a_redacted_protected_source_blocks_every_paragraph_holding_the_redactio
     assert "redacted person" in blocked["2"]
 
 
-@pytest.mark.parametrize("text", [
-    "Sensitive but unclassified. Please protect accordingly.",
-    "The government must protect its citizens and protect the country from terrorists.",
-    "Spain requested personal protection for the judge; the Protective Service agreed.",
-    "Day promised the UK had put measures in place to protect your interests during the inquiry.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sensitive but unclassified. Please protect accordingly.",
+        "The government must protect its citizens and protect the country from terrorists.",
+        "Spain requested personal protection for the judge; the Protective Service agreed.",
+        "Day promised the UK had put measures in place to protect your interests during the inquiry.",
+    ],
+)
 def test_protect_as_an_ordinary_word_is_not_a_marker(text):
     assert blocked_numbers(cable_of(text + " " + CANDID)) == {}
 
@@ -95,7 +109,9 @@ def test_one_paragraph_is_released_only_by_naming_it_and_the_release_is_logged(c
         f"Hassan added that {CANDID}",
         f"Hassan also said that {CANDID}",
     )
-    settings = parse_picks({"release": [{"ref_id": cable.ref_id, "paragraph": "2", "reason": "spoke on the record"}]})
+    settings = parse_picks(
+        {"release": [{"ref_id": cable.ref_id, "paragraph": "2", "reason": "spoke on the record"}]}
+    )
     logging.getLogger("cablebot").propagate = True
     scores = score_cable(cable, settings)
     assert [s.blocked for s in scores] == [True, False, True]
@@ -109,6 +125,7 @@ def test_one_paragraph_is_released_only_by_naming_it_and_the_release_is_logged(c
 
 # --- the real cables -------------------------------------------------------------------------------
 
+
 def real(ref_id: str) -> Cable:
     from bot.sources.html_page import parse_html_page
 
@@ -117,13 +134,16 @@ def real(ref_id: str) -> Cable:
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize(("ref_id", "name"), [
-    ("05MADRID569", "Sanchez"),
-    ("05PARIS479", "Ricard"),
-    ("06MADRID2708", "Iglesias"),
-    ("08LAGOS368", "Pickard"),
-    ("09MADRID440", "Zaragoza"),
-])
+@pytest.mark.parametrize(
+    ("ref_id", "name"),
+    [
+        ("05MADRID569", "Sanchez"),
+        ("05PARIS479", "Ricard"),
+        ("06MADRID2708", "Iglesias"),
+        ("08LAGOS368", "Pickard"),
+        ("09MADRID440", "Zaragoza"),
+    ],
+)
 def test_real_cables_never_amplify_the_source_they_protect(ref_id, name):
     cable = real(ref_id)
     scores = score_cable(cable, PickSettings())

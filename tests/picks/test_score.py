@@ -34,7 +34,9 @@ def test_the_candid_paragraph_beats_boilerplate_and_procedure():
 
 def test_a_paragraph_without_its_own_anchor_is_never_picked():
     cable = cable_of(ROUTINE, CANDID_TEXT)
-    cable = dataclasses.replace(cable, paragraphs=(cable.paragraphs[0], Paragraph("2", "S", CANDID_TEXT, None)))
+    cable = dataclasses.replace(
+        cable, paragraphs=(cable.paragraphs[0], Paragraph("2", "S", CANDID_TEXT, None))
+    )
     scores = score_cable(cable, PickSettings())
     assert scores[1].blocked and "not citable" in scores[1].block_reason
     assert top_pick(cable, scores) == "1"
@@ -53,14 +55,18 @@ def test_editors_exclude_cables_and_paragraphs_and_block_keywords():
 
 def test_boost_keywords_raise_a_paragraph_and_say_so():
     cable = cable_of(ROUTINE + " Gaddafi was there.", ROUTINE)
-    plain, boosted = score_cable(cable, PickSettings()), score_cable(cable, parse_picks({"boost": ["Gaddafi"]}))
+    plain, boosted = (
+        score_cable(cable, PickSettings()),
+        score_cable(cable, parse_picks({"boost": ["Gaddafi"]})),
+    )
     assert boosted[0].value > plain[0].value
     assert boosted[0].reasons["boost"] > 0
 
 
 def test_weights_change_the_ranking():
-    cable = cable_of("The army received only $300 million of the $1 billion, 40 percent less than in 2008.",
-                     CANDID_TEXT)
+    cable = cable_of(
+        "The army received only $300 million of the $1 billion, 40 percent less than in 2008.", CANDID_TEXT
+    )
     figures_first = parse_picks({"weights": {"figures": 20}})
     assert top_pick(cable, score_cable(cable, figures_first)) == "1"
 

@@ -21,9 +21,8 @@ def test_every_signal_has_a_default_weight_and_editors_may_override_any():
 
 
 def test_the_shipped_config_is_valid():
-    from pathlib import Path
-
     import tomllib
+    from pathlib import Path
 
     path = Path(__file__).resolve().parents[2] / "config" / "bot.toml"
     config = parse_config(tomllib.loads(path.read_text(encoding="utf-8")), path)
@@ -31,21 +30,24 @@ def test_the_shipped_config_is_valid():
     assert settings.same_cable_window == timedelta(days=3)
 
 
-@pytest.mark.parametrize(("table", "named"), [
-    ({"wieghts": {}}, "wieghts"),
-    ({"weights": {"candor": 1}}, "candor"),
-    ({"weights": {"candour": "high"}}, "candour"),
-    ({"boost": "Gaddafi"}, "boost"),
-    ({"block": [1, 2]}, "block"),
-    ({"exclude_paragraphs": ["08ASTANA2079-1"]}, "exclude_paragraphs"),
-    ({"same_cable_window": "three days"}, "same_cable_window"),
-    ({"variety": {"recent_posts": -1}}, "recent_posts"),
-    ({"variety": {"origin_penality": 1}}, "origin_penality"),
-    ({"protect": {"pattern": ["x"]}}, "pattern"),
-    ({"release": [{"ref_id": "05MADRID569", "paragraph": "3"}]}, "reason"),
-    ({"release": {"ref_id": "05MADRID569"}}, "release"),
-    ({"queue_paragraphs": 0}, "queue_paragraphs"),
-])
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        ({"wieghts": {}}, "wieghts"),
+        ({"weights": {"candor": 1}}, "candor"),
+        ({"weights": {"candour": "high"}}, "candour"),
+        ({"boost": "Gaddafi"}, "boost"),
+        ({"block": [1, 2]}, "block"),
+        ({"exclude_paragraphs": ["08ASTANA2079-1"]}, "exclude_paragraphs"),
+        ({"same_cable_window": "three days"}, "same_cable_window"),
+        ({"variety": {"recent_posts": -1}}, "recent_posts"),
+        ({"variety": {"origin_penality": 1}}, "origin_penality"),
+        ({"protect": {"pattern": ["x"]}}, "pattern"),
+        ({"release": [{"ref_id": "05MADRID569", "paragraph": "3"}]}, "reason"),
+        ({"release": {"ref_id": "05MADRID569"}}, "release"),
+        ({"queue_paragraphs": 0}, "queue_paragraphs"),
+    ],
+)
 def test_a_bad_setting_is_an_error_naming_the_key(table, named):
     with pytest.raises(ConfigError) as error:
         parse_picks(table, "config/bot.toml")
@@ -53,9 +55,16 @@ def test_a_bad_setting_is_an_error_naming_the_key(table, named):
     assert "config/bot.toml" in str(error.value)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("3d", timedelta(days=3)), ("12h", timedelta(hours=12)), ("1d12h", timedelta(hours=36)),
-    ("90m", timedelta(minutes=90)), ("45s", timedelta(seconds=45)), ("1w", timedelta(weeks=1)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3d", timedelta(days=3)),
+        ("12h", timedelta(hours=12)),
+        ("1d12h", timedelta(hours=36)),
+        ("90m", timedelta(minutes=90)),
+        ("45s", timedelta(seconds=45)),
+        ("1w", timedelta(weeks=1)),
+    ],
+)
 def test_durations_read_as_editors_write_them(text, expected):
     assert parse_duration(text, "same_cable_window") == expected

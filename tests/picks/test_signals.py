@@ -13,7 +13,9 @@ from bot.picks import signals
 from bot.picks.signals import SIGNALS, Passage
 
 
-def cable_of(*texts: str, markings: tuple[str | None, ...] | None = None, numbers: tuple[str, ...] | None = None) -> Cable:
+def cable_of(
+    *texts: str, markings: tuple[str | None, ...] | None = None, numbers: tuple[str, ...] | None = None
+) -> Cable:
     numbers = numbers or tuple(str(i) for i in range(1, len(texts) + 1))
     markings = markings or ("C",) * len(texts)
     return Cable(
@@ -52,29 +54,42 @@ def test_a_quotation_scores_the_quotation_signal():
 
 
 def test_a_long_quotation_counts_more_than_a_scare_quoted_word():
-    word = passage('He described the plan as "unworkable" and left the room early that day, as planned before.')
-    sentence = passage('He said: "this plan will not work and everyone in the cabinet knows it" and left early.')
+    word = passage(
+        'He described the plan as "unworkable" and left the room early that day, as planned before.'
+    )
+    sentence = passage(
+        'He said: "this plan will not work and everyone in the cabinet knows it" and left early.'
+    )
     assert signals.quotation(sentence) > signals.quotation(word) > 0
 
 
 def test_the_cable_systems_mangled_quotes_are_quotes():
-    assert signals.quotation(passage("Kayani said it needed a &perception of winning.8 There was no other way.")) > 0
+    assert (
+        signals.quotation(passage("Kayani said it needed a &perception of winning.8 There was no other way."))
+        > 0
+    )
 
 
 def test_named_people_and_titles_score():
-    people = passage("President Ali Abdullah Saleh told Assistant Secretary Lincoln Bloomfield and Ambassador Krajeski")
+    people = passage(
+        "President Ali Abdullah Saleh told Assistant Secretary Lincoln Bloomfield and Ambassador Krajeski"
+    )
     assert signals.named_people(people) > signals.named_people(passage(PLAIN))
 
 
 def test_figures_and_amounts_score_years_do_not():
-    money = passage("The army received only $300 million of the 1 billion dollars; 40 percent went elsewhere.")
+    money = passage(
+        "The army received only $300 million of the 1 billion dollars; 40 percent went elsewhere."
+    )
     years = passage("In 1998 and again in 2007 the talks resumed, and they may resume in 2010 as well.")
     assert signals.figures(money) >= 0.8
     assert signals.figures(years) == 0.0
 
 
 def test_candid_language_scores_candour():
-    candid = passage("Privately, the minister called the president paranoid and his cronies corrupt and incompetent.")
+    candid = passage(
+        "Privately, the minister called the president paranoid and his cronies corrupt and incompetent."
+    )
     assert signals.candour(candid) == 1.0
     assert signals.candour(passage(PLAIN)) == 0.0
 
@@ -90,11 +105,27 @@ def test_a_marking_left_in_the_text_is_still_read():
 
 
 def test_rare_words_are_more_distinctive_than_common_ones():
-    df = {"ministry": 900, "agriculture": 800, "continues": 950, "program": 990, "rural": 700,
-          "development": 990, "northern": 600, "provinces": 700, "funding": 800, "national": 990,
-          "budget": 900, "support": 990, "international": 990, "partners": 900}
-    rare = passage("Zardari wanted Bhutto's estate in Dubai transferred through Kabul's Kandahar sheikhs", df=df,
-                   total=1000)
+    df = {
+        "ministry": 900,
+        "agriculture": 800,
+        "continues": 950,
+        "program": 990,
+        "rural": 700,
+        "development": 990,
+        "northern": 600,
+        "provinces": 700,
+        "funding": 800,
+        "national": 990,
+        "budget": 900,
+        "support": 990,
+        "international": 990,
+        "partners": 900,
+    }
+    rare = passage(
+        "Zardari wanted Bhutto's estate in Dubai transferred through Kabul's Kandahar sheikhs",
+        df=df,
+        total=1000,
+    )
     common = passage(PLAIN, df=df, total=1000)
     assert signals.distinctiveness(rare) > signals.distinctiveness(common)
 
@@ -103,27 +134,33 @@ def test_without_corpus_statistics_distinctiveness_is_zero():
     assert signals.distinctiveness(passage(PLAIN)) == 0.0
 
 
-@pytest.mark.parametrize("text", [
-    "As noted above, the minister agreed with the proposal in every respect.",
-    "See para 3 for the minister's full account of the negotiations with the union.",
-    "The minister repeated the points made in reftel about the budget.",
-    "This would change the government's position on the matter entirely.",
-    "He also said the government would consider the request carefully.",
-    "Details will follow septel once the delegation has returned home.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As noted above, the minister agreed with the proposal in every respect.",
+        "See para 3 for the minister's full account of the negotiations with the union.",
+        "The minister repeated the points made in reftel about the budget.",
+        "This would change the government's position on the matter entirely.",
+        "He also said the government would consider the request carefully.",
+        "Details will follow septel once the delegation has returned home.",
+    ],
+)
 def test_a_paragraph_that_leans_on_others_does_not_stand_alone(text):
     assert signals.dependence(passage(text)) >= 0.35
     assert signals.dependence(passage(PLAIN)) == 0.0
 
 
-@pytest.mark.parametrize("text", [
-    "Classified By: Ambassador John Smith for reasons 1.4 (b) and (d).",
-    "Sensitive but unclassified. Not for public internet distribution. Please protect accordingly.",
-    "Embassy will report septel on the outcome. Please advise.",
-    "Deputy Secretary Steinberg has cleared this cable.",
-    "Visit Embassy Rabat's Classified Website: http://www.state.sgov.gov/p/nea/rabat",
-    "The delegation will arrive on May 3; the control officer is the DCM; hotel reservations are made.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Classified By: Ambassador John Smith for reasons 1.4 (b) and (d).",
+        "Sensitive but unclassified. Not for public internet distribution. Please protect accordingly.",
+        "Embassy will report septel on the outcome. Please advise.",
+        "Deputy Secretary Steinberg has cleared this cable.",
+        "Visit Embassy Rabat's Classified Website: http://www.state.sgov.gov/p/nea/rabat",
+        "The delegation will arrive on May 3; the control officer is the DCM; hotel reservations are made.",
+    ],
+)
 def test_boilerplate_is_penalised(text):
     assert signals.boilerplate(passage(text)) >= 0.5
     assert signals.boilerplate(passage(PLAIN)) == 0.0
@@ -131,7 +168,9 @@ def test_boilerplate_is_penalised(text):
 
 def test_redaction_heavy_paragraphs_score_redaction():
     heavy = passage("XXXXXXXXXXXX told XXXXXXXXXXXX that XXXXXXXXXXXX had met XXXXXXXXXXXX in XXXXXXXXXXXX.")
-    light = passage("XXXXXXXXXXXX said the harvest was poor this year in every province of the north and east.")
+    light = passage(
+        "XXXXXXXXXXXX said the harvest was poor this year in every province of the north and east."
+    )
     assert signals.redaction(heavy) == 1.0
     assert 0 < signals.redaction(light) < signals.redaction(heavy)
     assert signals.redaction(passage(PLAIN)) == 0.0
@@ -144,7 +183,12 @@ def test_a_summary_is_flagged_so_it_must_earn_its_place():
 
 def test_lettered_reference_items_and_short_lines_are_not_notable():
     assert signals.reference_item(passage("MADRID 2123", number="B")) == 1.0
-    assert signals.reference_item(passage("BRASILIA 1094 Classified By: Charge d'Affaires Lisa Kubiske", number="C")) == 1.0
+    assert (
+        signals.reference_item(
+            passage("BRASILIA 1094 Classified By: Charge d'Affaires Lisa Kubiske", number="C")
+        )
+        == 1.0
+    )
     assert signals.reference_item(passage(PLAIN, number="A")) == 0.0  # a lettered item with content
     assert signals.reference_item(passage(PLAIN, number="3")) == 0.0
     assert signals.too_short(passage("Tripoli minimize considered.")) == 1.0
@@ -158,7 +202,9 @@ def test_length_fits_a_post_or_a_short_thread():
 
 
 def test_the_us_side_talking_is_not_the_news():
-    us = passage("The Ambassador stressed that Washington wants progress. A/S Cohen urged action. We believe it.")
+    us = passage(
+        "The Ambassador stressed that Washington wants progress. A/S Cohen urged action. We believe it."
+    )
     them = passage("The Foreign Minister said the Saudis are puppets and the deal is dead, by his account.")
     assert signals.us_talking_points(us) > signals.us_talking_points(them)
 
@@ -169,7 +215,11 @@ def test_the_embassys_comment_is_flagged():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=3000), st.sampled_from(["1", "A", "12"]), st.sampled_from([None, "C", "S/NF", "SBU", "U"]))
+@given(
+    st.text(max_size=3000),
+    st.sampled_from(["1", "A", "12"]),
+    st.sampled_from([None, "C", "S/NF", "SBU", "U"]),
+)
 def test_every_signal_stays_in_its_range_on_any_text(text, number, mark):
     p = passage(text, mark, number, df={"the": 5}, total=10)
     for name, signal in SIGNALS.items():

@@ -38,10 +38,13 @@ CLUSTERS = {
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[tuple]:
+def client(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[tuple]:
     from atproto import Client
 
-    with running_pds([(HANDLE, PASSWORD)]) as pds:
+    # One PDS for this module, shared by the xdist workers that run its tests.
+    base = tmp_path_factory.getbasetemp()
+    state = (base.parent if worker_id != "master" else base) / "posts-pds"
+    with running_pds([(HANDLE, PASSWORD)], state) as pds:
         c = Client(base_url=pds.url)
         c.login(HANDLE, PASSWORD, fetch_bsky_profile=False)
         yield c, pds.account(HANDLE).did

@@ -35,6 +35,15 @@ def render(cable: Cable, paragraph: Paragraph, network: str, **kw) -> Thread:
     return render_thread(cable, paragraph, network=network, rules=rules, templates=TEMPLATES, **kw)
 
 
+def independent_grapheme_count(text: str) -> int:
+    """Graphemes as another library counts them (graphemeu, imported as `grapheme`), when it knows the
+    Unicode 15.1 conjunct rule the Bluesky server applies; else the `regex` module's count."""
+    version = tuple(int(x) for x in getattr(grapheme, "UNICODE_VERSION", "0").split(".")[:2])
+    if version >= (15, 1):
+        return grapheme.length(text)
+    return len(regex.findall(r"\X", text))
+
+
 def _squeezed(text: str) -> str:
     return regex.sub(r"\s+", "", text.replace(ELLIPSIS, ""))
 
@@ -51,7 +60,7 @@ def assert_well_formed(thread: Thread, cable: Cable, paragraph: Paragraph, netwo
         assert post.length == rules.count(post.text) <= post.limit == rules.limit
         assert post.quote in post.text
         if isinstance(rules, BlueskyRules):  # counted again, independently of the rules
-            assert grapheme.length(post.text) <= 300
+            assert independent_grapheme_count(post.text) <= 300
             assert len(post.text.encode("utf-8")) <= 3000
         shown = post.text.encode("utf-8")
         for facet in post.facets:
@@ -192,11 +201,12 @@ def test_a_mastodon_instance_limit_is_respected(text: str, limit: int) -> None:
 
 
 @pytest.mark.corpus
+@pytest.mark.slow
 def test_every_citable_paragraph_of_real_cables_renders_on_every_network() -> None:
     from bot.sources import read_path
 
-    # Every text export, and a spread of the HTML pages (one in twenty, sorted by name).
-    inputs = [cables_dir() / "text", *sorted((cables_dir() / "html").rglob("*.html"))[::20]]
+    # Every text export, and a spread of the HTML pages (one in forty, sorted by name).
+    inputs = [cables_dir() / "text", *sorted((cables_dir() / "html").rglob("*.html"))[::40]]
     items = [item for path in inputs for item in read_path(path)]
     rendered = 0
     for item in items:

@@ -87,6 +87,13 @@ def test_a_missing_template_says_where_it_was_looked_for(tmp_path: Path) -> None
         _render(TemplateSet(tmp_path), "mastodon")
 
 
+def test_an_unknown_network_names_the_cable_paragraph_network_and_template() -> None:
+    with pytest.raises(TemplateError) as e:
+        _render(TemplateSet(REPO_ROOT / "templates"), "myspace")
+    assert str(e.value).startswith("cable 08ASTANA2079 paragraph 1 for myspace: ")
+    assert str(REPO_ROOT / "templates" / "myspace.j2") in str(e.value)
+
+
 def test_a_template_too_long_even_without_a_quote_is_a_clear_error(tmp_path: Path) -> None:
     templates = _set(tmp_path, "x", "{{ hashtags }} {{ permalink }} " + "padding " * 40 + "{{ quote }}")
     with pytest.raises(RenderError) as e:

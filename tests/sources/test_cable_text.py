@@ -38,7 +38,7 @@ def test_header_fields():
 
 
 def test_the_sites_anchor_rule_numbered_and_lettered_lines():
-    text = _read("1. (C) One.\n\n  A. a sub-paragraph\n2001. A year at the start of a line\n2.(S) Unanchored.\n")
+    text = _read("1. (C) One.\n\n  A. a sub-item\n2001. A year at the start of a line\n2.(S) Unanchored.\n")
     assert _numbers(text) == [("1", True), ("A", True), ("2001", True), ("2", False)]
 
 
@@ -89,7 +89,7 @@ HOAGLAND
         "End comment.\n\nHOAGLAND\n\nHOAGLAND\n",
         "End comment. HOAGLAND\n",
         "End comment.\n\nHOAGLAND\nNNNN\n",
-        "End comment.\n\nHOAGLAND\n\n\"Visit Astana's Classified Web Site at http://example\"\n",
+        'End comment.\n\nHOAGLAND\n\n"Visit Astana\'s Classified Web Site at http://example"\n',
     ],
 )
 def test_the_signature_is_not_in_the_last_paragraph(ending):

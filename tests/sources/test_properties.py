@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.errors import ParseError
 from bot.model import Cable
-from bot.sources import parse_document
+from bot.sources import parse_document, read_path
 from bot.sources.cable_text import read_cable_text
 from bot.sources.html_page import parse_html_page
 from bot.sources.plain_text import parse_plain_text
@@ -26,7 +27,8 @@ PARSERS = (parse_document, parse_html_page, parse_text_export, parse_plain_text)
 def _real_documents() -> tuple[str, ...]:
     """The bundled sample, plus a few real pages and exports when the shared corpus is there."""
     documents = [SAMPLE.read_text(encoding="utf-8")]
-    shared = Path(__file__).resolve().parents[3] / "shared" / "cables"
+    shared = Path(os.environ.get("CABLEBOT_SHARED") or Path(__file__).resolve().parents[3] / "shared")
+    shared = shared / "cables"
     for name in (
         "html/08KUWAIT560.html",
         "html/06ANKARA4688.html",
@@ -107,6 +109,8 @@ _LINE = st.one_of(
             "Classified By: x 1.(C)",
             "HOAGLAND",
             "ASTANA 00002079  002 OF 002",
+            "TAGS: ovip, steinberg, james b. prel",
+            "TAGS CLINTON, HILLARY",
             "NNNN",
             "\x1e1\x1e1. ",
             "\x1e",
@@ -131,3 +135,14 @@ def test_cable_text_of_any_shape_is_read_without_error(lines, anchored):
 def test_any_csv_row_is_a_cable_or_a_parse_error(row):
     result = parse_release_row(row, where="cables.csv:row 1")
     assert isinstance(result, Cable | ParseError)
+
+
+@SETTINGS
+@given(st.binary(max_size=2000))
+def test_any_bytes_in_a_file_give_cables_or_parse_errors(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("fuzz") / "file.txt"
+    path.write_bytes(data)
+    for item in read_path(path):
+        assert isinstance(item, Cable | ParseError)
+        if isinstance(item, ParseError):
+            assert str(path) in str(item)

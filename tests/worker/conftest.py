@@ -103,8 +103,10 @@ class Newsroom:
         assert done.returncode == 0, done.stderr
 
     def outbox_lines(self, account: str = "local") -> list[dict[str, Any]]:
-        path = self.outbox(account)
-        if not path.exists():
+        return self.outbox_lines_at(self.outbox(account))
+
+    def outbox_lines_at(self, path: Path) -> list[dict[str, Any]]:
+        if not path.is_file():
             return []
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 

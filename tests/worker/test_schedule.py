@@ -60,7 +60,7 @@ def in_quiet(table: dict, moment: datetime) -> bool:
     return start <= local < end if start < end else local >= start or local < end
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(tables(), moments)
 def test_slots_follow_the_trigger_and_never_fall_in_quiet_hours_or_beyond_the_daily_cap(table, after):
     schedule = schedule_from_config("news", table)
@@ -84,8 +84,10 @@ def test_slots_follow_the_trigger_and_never_fall_in_quiet_hours_or_beyond_the_da
         trigger = CronTrigger.from_crontab(table["cron"], timezone=tz)
         fires, cursor = set(), after
         while cursor < taken[-1].due_at:
-            cursor = trigger.get_next_fire_time(None, (cursor + timedelta(microseconds=1)).astimezone(tz))
-            fires.add(cursor.astimezone(UTC))
+            # Stepped in UTC: wall-clock arithmetic would loop in the hour that repeats when clocks go back.
+            fire = trigger.get_next_fire_time(None, (cursor + timedelta(microseconds=1)).astimezone(tz))
+            cursor = fire.astimezone(UTC)
+            fires.add(cursor)
         assert {slot.due_at for slot in taken} <= fires
     elif taken:
         every = parse_duration(table["every"]).total_seconds()
@@ -95,7 +97,7 @@ def test_slots_follow_the_trigger_and_never_fall_in_quiet_hours_or_beyond_the_da
         assert max(per_day.values(), default=0) <= table["daily_cap"]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(tables(), moments)
 def test_no_allowed_slot_is_passed_over_between_two_slots(table, after):
     """Between a slot and the next one, every fire time of the trigger is quiet or over the cap."""
@@ -134,7 +136,7 @@ def test_jitter_differs_between_slots_and_accounts():
     assert len(offsets) > 10
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(tables(), moments, st.integers(0, 3 * 86400), st.sampled_from(["0s", "1s", "30m", "2h"]))
 def test_a_plan_posts_at_most_the_latest_slot_within_grace(table, after, down_seconds, grace):
     table = {**table, "grace": grace}
