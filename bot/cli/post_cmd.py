@@ -226,9 +226,8 @@ def _print_entries(entries: list[LedgerEntry], output: OutputFormat, empty: str 
             print(empty)
         return
     for e in entries:
-        where: Any = e.url or e.remote_id or ""
         line = (f"{e.updated_at:%Y-%m-%d %H:%M}  {e.account}  {e.network}  {e.ref_id} ¶{e.paragraph}  "
-                f"{e.position}/{e.parts}  {e.status}  {where}")
+                f"{e.position}/{e.parts}  {e.status}  {e.remote_id or ''}  {e.url or ''}")
         if e.error and e.status != "sent":
             line += f"  ({e.error})"
         print(line.rstrip())

@@ -136,6 +136,15 @@ class AccountTable:
     def optional_text(self, key: str) -> str | None:
         return self.text(key) if key in self.table else None
 
+    def url(self, key: str, default: str | None = None) -> str:
+        value = self.text(key, default)
+        if value and not value.startswith(("https://", "http://")):
+            self.problems.append(f'{key} must be a URL, like "https://{value}"')
+        return value
+
+    def optional_url(self, key: str) -> str | None:
+        return self.url(key) if key in self.table else None
+
     def number(self, key: str, default: int) -> int:
         value = self.table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:

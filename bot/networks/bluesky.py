@@ -97,10 +97,10 @@ class BlueskyNetwork:
         cls, name: str, table: Mapping[str, Any], env: Mapping[str, str], sessions: SessionStore
     ) -> BlueskyNetwork:
         reader = AccountTable(name, table, env)
-        service = reader.text("service", "https://bsky.social")
+        service = reader.url("service", "https://bsky.social")
         handle = reader.text("handle")
         password = reader.secret("password_env")
-        proxy = reader.optional_text("proxy")  # an HTTP proxy for every call, where a host needs one
+        proxy = reader.optional_url("proxy")  # an HTTP proxy for every call, where a host needs one
         timeout = reader.number("timeout", 30)
         reader.finish()
         return cls(name, service=service.rstrip("/"), handle=handle.removeprefix("@"), password=password,

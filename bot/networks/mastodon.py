@@ -77,7 +77,7 @@ class MastodonNetwork:
         cls, name: str, table: Mapping[str, Any], env: Mapping[str, str], sessions: SessionStore | None = None
     ) -> MastodonNetwork:
         reader = AccountTable(name, table, env)
-        instance = reader.text("instance")
+        instance = reader.url("instance")
         token = reader.secret("access_token_env")
         visibility = reader.optional_text("visibility")
         language = reader.text("language", "en")
@@ -87,8 +87,6 @@ class MastodonNetwork:
         timeout = reader.number("timeout", 30)
         if visibility and visibility not in ("public", "unlisted", "private", "direct"):
             reader.problems.append('visibility must be "public", "unlisted", "private" or "direct"')
-        if instance and not instance.startswith(("https://", "http://")):
-            reader.problems.append(f'instance must be a URL, like "https://{instance}"')
         reader.finish()
         return cls(name, instance=instance.rstrip("/"), token=token, token_env=str(table["access_token_env"]),
                    visibility=visibility, language=language, timeout=float(timeout))

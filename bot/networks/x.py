@@ -80,7 +80,7 @@ class XNetwork:
         reader = AccountTable(name, table, env)
         credentials = {key.removesuffix("_env"): reader.secret(key) for key in CREDENTIALS}
         # Another base URL for the same API: a gateway, or a local server in tests.
-        api_base = reader.optional_text("api_base")
+        api_base = reader.optional_url("api_base")
         timeout = reader.number("timeout", 30)
         reader.finish()
         variables = {key.removesuffix("_env"): str(table[key]) for key in CREDENTIALS}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
 
 from bot.errors import UnknownCable
 from bot.model import Cable, Paragraph, Source
@@ -47,6 +47,13 @@ class SavedCable:
 
 def save_cables(conn: Connection, batch: Iterable[Cable]) -> list[SavedCable]:
     """Save cables by the merge rule (bot.store.merge), in input order; nothing is ever duplicated."""
+    if conn.dialect.name == "postgresql":
+        # Two ingests at once would both find a new cable missing and both insert it. Writers of cables
+        # take turns, one transaction at a time (SQLite's BEGIN IMMEDIATE does the same there).
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:name || coalesce(current_schema(), '')))"),
+            {"name": "cablebot.cables."},
+        )
     saved: list[SavedCable] = []
     chunk: list[Cable] = []
     seen: set[str] = set()
@@ -95,15 +102,8 @@ def _save_chunk(conn: Connection, chunk: Sequence[Cable]) -> list[SavedCable]:
             results[cable.ref_id] = SavedCable(cable_id, cable, Outcome.ingested, True, len(cable.paragraphs))
 
     for cable, copy, fields, cable_digest in replacing:
-        replaced = tuple(
-            conn.execute(
-                select(paragraphs.c.text)
-                .where(paragraphs.c.cable_id == copy.id)
-                .order_by(paragraphs.c.position)
-            ).scalars()
-        )
-        conn.execute(delete(paragraphs).where(paragraphs.c.cable_id == copy.id))
         merged = dataclasses.replace(cable, **fields)
+        replaced = _replace_paragraphs(conn, copy.id, merged.paragraphs)
         conn.execute(
             update(cables).where(cables.c.id == copy.id).values(_cable_row(merged, cable_digest, now))
         )
@@ -114,16 +114,72 @@ def _save_chunk(conn: Connection, chunk: Sequence[Cable]) -> list[SavedCable]:
     rows = [
         _paragraph_values(result.cable_id, position, p)
         for result in results.values()
-        if result.paragraphs_written
+        if result.outcome is Outcome.ingested
         for position, p in enumerate(result.cable.paragraphs)
     ]
     _insert_paragraphs(conn, rows)
     return [results[cable.ref_id] for cable in chunk]
 
 
+def _replace_paragraphs(conn: Connection, cable_id: int, new: Sequence[Paragraph]) -> tuple[str, ...]:
+    """Write a fuller copy's paragraphs over the stored ones; the texts of the stored ones.
+
+    A paragraph keeps its row (and id) when the new copy has a paragraph of the same number (the n-th
+    of that number for repeated ones): the ledger refers to paragraph rows, and a post must stay
+    attached to its paragraph. Its score is cleared: the picker scores the batch again.
+    """
+    old = conn.execute(
+        select(paragraphs.c.id, paragraphs.c.number, paragraphs.c.text)
+        .where(paragraphs.c.cable_id == cable_id)
+        .order_by(paragraphs.c.position)
+    ).all()
+    ids: dict[tuple[str, int], int] = {}
+    seen: dict[str, int] = {}
+    for row in old:
+        ids[(row.number, seen.get(row.number, 0))] = row.id
+        seen[row.number] = seen.get(row.number, 0) + 1
+    # Out of the way first, so that moving rows never collides on (cable_id, position).
+    conn.execute(
+        update(paragraphs)
+        .where(paragraphs.c.cable_id == cable_id)
+        .values(position=-1 - paragraphs.c.position)
+    )
+    kept: set[int] = set()
+    fresh: list[tuple[Any, ...]] = []
+    occurrences: dict[str, int] = {}
+    for position, p in enumerate(new):
+        values = _paragraph_values(cable_id, position, p)
+        nth = occurrences.get(p.number, 0)
+        occurrences[p.number] = nth + 1
+        row_id = ids.get((p.number, nth))
+        if row_id is None:
+            fresh.append(values)
+            continue
+        kept.add(row_id)
+        conn.execute(
+            update(paragraphs)
+            .where(paragraphs.c.id == row_id)
+            .values(dict(zip(_PARAGRAPH_COLUMNS, values, strict=True)) | _UNSCORED)
+        )
+    gone = [row.id for row in old if row.id not in kept]
+    if gone:
+        conn.execute(delete(paragraphs).where(paragraphs.c.id.in_(gone)))
+    _insert_paragraphs(conn, fresh)
+    return tuple(row.text for row in old)
+
+
+_UNSCORED = {"score": None, "block_reason": None, "reasons": None}
+
 # The paragraph columns ingest writes, in the order of _paragraph_values (the rest are the picker's).
 _PARAGRAPH_COLUMNS = (
-    "cable_id", "position", "number", "marking", "text", "text_length", "anchored", "blocked",
+    "cable_id",
+    "position",
+    "number",
+    "marking",
+    "text",
+    "text_length",
+    "anchored",
+    "blocked",
 )
 
 

@@ -40,6 +40,8 @@ RETRY_MAX = timedelta(hours=1)
 # A thread left unfinished in the ledger with no slot holding it (an interrupted `cablebot post`) is
 # resumed once nobody has touched it for this long, so that a post running right now is left alone.
 ORPHAN_AGE = timedelta(minutes=2)
+# The picker's first choices asked for at each slot: the best one whose post was not rejected is posted.
+PICK_CANDIDATES = 5
 
 
 class Stopping(Exception):
@@ -115,9 +117,12 @@ class Worker:
         self.ledger = Ledger(self.engine, self.clock)
         self.templates = TemplateSet.from_config(config)
         self._pick_settings: Any = None  # the [picks] settings, read at the first pick
+        from bot.posting import configured_accounts
+
+        # Without any [accounts.NAME], the built-in local outbox: what `cablebot post` uses too.
         self.accounts = [
             prepare_account(name, table, config, self.env, self.engine)
-            for name, table in config.accounts.items()
+            for name, table in configured_accounts(config).items()
         ]
 
     # -- set-up ------------------------------------------------------------------------------------
@@ -370,17 +375,31 @@ class Worker:
         return row, thread, generation, paragraph_id
 
     def _pick(self, account: Account) -> tuple[str, str, int | None] | None:
-        """The account's next paragraph: the editors' queue first, then the picker's best."""
+        """The account's next paragraph: the editors' queue first, then the picker's best; never one
+        whose post the network rejected for good (that waits for an editor, not for the next slot)."""
         from bot.picks.next import choose_next
         from bot.picks.settings import parse_picks
 
         if self._pick_settings is None:
             self._pick_settings = parse_picks(self.config.picks, self.config.where())
-        with self.store.read() as conn:
-            choices = choose_next(conn, account.name, self._pick_settings, n=1, now=self.clock())
-        if not choices:
-            return None
-        return choices[0].ref_id, choices[0].number, choices[0].paragraph_id
+        for n in (1, PICK_CANDIDATES):  # more than the best only when the best was rejected
+            with self.store.read() as conn:
+                choices = choose_next(conn, account.name, self._pick_settings, n=n, now=self.clock())
+            for choice in choices:
+                if not self._rejected(account.name, choice.ref_id, choice.number):
+                    return choice.ref_id, choice.number, choice.paragraph_id
+            if len(choices) < n:
+                break
+        return None
+
+    def _rejected(self, account: str, ref_id: str, paragraph: str) -> bool:
+        from bot.store.ledger import FAILED, thread_key
+
+        latest = self.ledger.latest_generation(account, ref_id, paragraph)
+        if latest is None:
+            return False
+        thread = self.ledger.thread(thread_key(account, ref_id, paragraph, latest))
+        return any(e.status == FAILED for e in thread)
 
     def _render(self, account: Account, ref_id: str, paragraph: str) -> Any:
         from bot.errors import RenderError

@@ -58,10 +58,11 @@ class WorkerStatus:
 def worker_status(
     store: Store, config: Config, now: datetime, env: Mapping[str, str], recent: int = 10
 ) -> WorkerStatus:
+    from bot.posting import configured_accounts
     from bot.store.ledger import FAILED, UNKNOWN, Ledger
 
     accounts = []
-    for name, table in config.accounts.items():
+    for name, table in configured_accounts(config).items():
         account = prepare_account(name, table, config, env, store.engine)
         upcoming: list[datetime] = []
         if account.schedule is not None:

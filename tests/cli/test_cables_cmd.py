@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,3 +166,39 @@ def _metadata_only_export() -> Path:
         if len(path.read_text(encoding="utf-8", errors="replace").strip().splitlines()) <= 5:
             return path
     pytest.fail("the shared corpus has no metadata-only text export (its README says it has 25)")
+
+
+def test_on_a_terminal_ingest_shows_a_progress_bar_and_in_a_pipe_nothing_but_the_summary(tmp_path):
+    import os
+    import pty
+
+    from tests.support import REPO_ROOT, cablebot_env
+
+    env = cablebot_env({"CABLEBOT_DATA_DIR": str(tmp_path / "var"), "COLUMNS": "120", "TERM": "xterm"})
+    exe = Path(sys.executable).with_name("cablebot")
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [str(exe), "ingest", str(cables_dir() / "html")],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        text=True,
+    )
+    os.close(terminal)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal closed: the command is done
+            break
+        if not chunk:
+            break
+        seen += chunk
+    stdout = process.communicate(timeout=300)[0]
+    os.close(controller)
+    assert process.returncode == 0
+    assert b"ingesting" in seen and b"MB" in seen  # the bar counts bytes read
+    assert stdout.startswith("ingested 1,295,")
+    piped = run_cablebot("ingest", "--sample", env={"CABLEBOT_DATA_DIR": str(tmp_path / "var")})
+    assert "ingesting" not in piped.stderr

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import tempfile
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from bot.errors import UnknownCable
 from bot.permalink import PermalinkTemplate
 from bot.store import open_store
 from bot.store.merge import Outcome
+from bot.store.schema import paragraphs
 from tests.support import make_cable
 
 PAGE = [
@@ -165,3 +168,57 @@ def test_a_nul_character_from_a_damaged_source_does_not_stop_the_save(store):
     store.save_cables([make_cable(paragraphs=["Before\x00after."], subject="SUBJECT\x00")])
     loaded = store.get_cable("08ASTANA2079")
     assert loaded.paragraphs[0].text == "Beforeafter." and loaded.subject == "SUBJECT"
+
+
+def test_two_ingests_of_the_same_cables_at_once_store_each_cable_once(store):
+    batch = [make_cable(f"09CITY{i}", [f"paragraph of {i}"]) for i in range(300)]
+    start = threading.Barrier(2)
+    outcomes: list[list[Outcome]] = []
+
+    def save() -> None:
+        start.wait()
+        outcomes.append([r.outcome for r in store.save_cables(batch)])
+
+    threads = [threading.Thread(target=save) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(o.count(Outcome.ingested) for o in outcomes) == [0, 300]
+    assert store.counts() == {"cables": 300, "paragraphs": 300}
+
+
+def test_a_fuller_copy_keeps_each_paragraph_row_that_it_still_has(store):
+    # The ledger points at paragraph rows: a post must stay attached to its paragraph.
+    store.save_cables([make_cable(paragraphs=[("1", "C", "One."), ("2", "C", "Two, cut off...")])])
+    before = _paragraph_ids(store)
+    with store.write() as conn:
+        conn.execute(paragraphs.update().values(score=5.0))
+
+    fuller = [
+        ("1", "C", "One."),
+        ("1", "C", "A repeated one."),
+        ("2", "S", "Two, whole."),
+        ("3", None, "Three."),
+    ]
+    [saved] = store.save_cables([make_cable(paragraphs=fuller)])
+
+    after = _paragraph_ids(store)
+    assert saved.outcome is Outcome.updated and saved.replaced == ("One.", "Two, cut off...")
+    assert after[("1", 0)] == before[("1", 0)] and after[("2", 0)] == before[("2", 0)]
+    assert len(set(after.values())) == 4
+    assert [(p.number, p.marking, p.text) for p in store.get_cable("08ASTANA2079").paragraphs] == fuller
+    with store.read() as conn:
+        assert conn.execute(select(paragraphs.c.score)).scalars().all() == [None] * 4
+
+
+def _paragraph_ids(store) -> dict[tuple[str, int], int]:
+    with store.read() as conn:
+        rows = conn.execute(
+            select(paragraphs.c.id, paragraphs.c.number).order_by(paragraphs.c.position)
+        ).all()
+    ids: dict[tuple[str, int], int] = {}
+    for row in rows:
+        ids[(row.number, sum(1 for n, _ in ids if n == row.number))] = row.id
+    return ids

@@ -29,10 +29,18 @@ def test_a_cable_becomes_exactly_the_published_fields_with_utc_times():
         "references": ["08ASTANA1927"],
         "url": "https://wikileaks.org/cable/2008/10/08ASTANA2079.html",
         "paragraphs": [
-            {"number": "1", "marking": "U", "text": "First.",
-             "url": "https://wikileaks.org/cable/2008/10/08ASTANA2079.html#par1"},
-            {"number": "A", "marking": None, "text": "Lettered.",
-             "url": "https://wikileaks.org/cable/2008/10/08ASTANA2079.html#parA"},
+            {
+                "number": "1",
+                "marking": "U",
+                "text": "First.",
+                "url": "https://wikileaks.org/cable/2008/10/08ASTANA2079.html#par1",
+            },
+            {
+                "number": "A",
+                "marking": None,
+                "text": "Lettered.",
+                "url": "https://wikileaks.org/cable/2008/10/08ASTANA2079.html#parA",
+            },
         ],
         "source": {"format": "html", "location": "pages/08ASTANA2079.html"},
     }

@@ -42,7 +42,7 @@ def test_sigterm_during_a_network_call_finishes_the_post_then_exits_0(newsroom: 
     assert any(e["message"] == "stopped" for e in json_logs(out))
 
 
-def test_sigterm_during_a_back_off_abandons_the_post_safely_and_the_next_start_completes_it(newsroom: Newsroom):
+def test_sigterm_during_a_back_off_abandons_the_post_safely_and_the_next_start_ends_it(newsroom: Newsroom):
     blocked = newsroom.root / "blocked-outbox"
     blocked.mkdir()  # a folder where the outbox file should be: every write fails, transiently
     newsroom.add_account("local", network="outbox", every="1s", path=str(blocked))
