@@ -16,6 +16,8 @@ the texts of paragraphs a fuller copy replaced).
 from __future__ import annotations
 
 import importlib
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,20 +176,65 @@ def ingest(
     """Save every cable of `items` by the merge rule, a batch per transaction; count what happened."""
     report = report or IngestReport()
     batch: list[Cable] = []
-    for item in items:
-        if isinstance(item, ParseError):
-            where = item.where or "input"
-            report.failures.append(
-                Failure(f"{where}:{item.line}" if item.line is not None else where, item.reason)
-            )
-            continue
-        batch.append(item)
-        if len(batch) >= batch_size:
-            _save(store, batch, scorer, report)
-            batch = []
-    if batch:
-        _save(store, batch, scorer, report)
+    with _BatchWriter(store, scorer, report) as writer:
+        for item in items:
+            if isinstance(item, ParseError):
+                where = item.where or "input"
+                report.failures.append(
+                    Failure(f"{where}:{item.line}" if item.line is not None else where, item.reason)
+                )
+                continue
+            batch.append(item)
+            if len(batch) >= batch_size:
+                writer.put(batch)
+                batch = []
+        if batch:
+            writer.put(batch)
     return report
+
+
+class _BatchWriter:
+    """Saves batches in a thread of its own while the caller parses the next ones.
+
+    Parsing is Python work; saving is mostly waiting for the database (PostgreSQL's server, SQLite's C
+    code, both run without the GIL), so the two overlap. Batches are saved one at a time, in order. At
+    most two wait in the queue, which bounds memory. A failure to save stops the ingest: the next
+    `put`, or the end of the `with` block, raises it.
+    """
+
+    _DONE = None
+
+    def __init__(self, store: Store, scorer: BatchScorer | None, report: IngestReport) -> None:
+        self._store, self._scorer, self._report = store, scorer, report
+        self._queue: queue.Queue[list[Cable] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="cablebot-ingest-writer", daemon=True)
+
+    def __enter__(self) -> _BatchWriter:
+        self._thread.start()
+        return self
+
+    def put(self, batch: list[Cable]) -> None:
+        self._raise_failure()
+        self._queue.put(batch)
+
+    def __exit__(self, *exc: object) -> None:
+        self._queue.put(self._DONE)
+        self._thread.join()
+        if exc[0] is None:
+            self._raise_failure()
+
+    def _raise_failure(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not self._DONE:
+            if self._error is None:
+                try:
+                    _save(self._store, batch, self._scorer, self._report)
+                except BaseException as e:  # handed to the caller's thread, which raises it
+                    self._error = e
 
 
 def _save(store: Store, batch: list[Cable], scorer: BatchScorer | None, report: IngestReport) -> None:

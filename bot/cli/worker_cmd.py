@@ -144,6 +144,7 @@ def _print_results(results: list[SlotResult], output: OutputFormat) -> None:
                         "ref_id": r.ref_id,
                         "paragraph": r.paragraph,
                         "urls": list(r.urls),
+                        "texts": list(r.texts),
                         "reason": r.reason,
                     }
                     for r in results
@@ -158,7 +159,10 @@ def _print_results(results: list[SlotResult], output: OutputFormat) -> None:
     for r in results:
         what = f" {r.ref_id} paragraph {r.paragraph}" if r.ref_id else ""
         print(f"{r.account}: {r.status}{what}")
-        for url in r.urls:
+        for text, url in zip(r.texts, r.urls, strict=False):
+            print("\n".join(f"    | {line}" for line in text.splitlines()))
+            print(f"    {url}")
+        for url in r.urls[len(r.texts):]:
             print(f"    {url}")
         if r.reason:
             print(f"    {r.reason}")
@@ -178,7 +182,9 @@ def _print_status(report: WorkerStatus) -> None:
     if not report.queue:
         print("  (empty)")
     for q in report.queue:
-        print(f"  {q['ref_id']} for {q['account'] or 'every account'} (asked {q['requested_at'][:19]})")
+        done = ", ".join(f"{name} {n}/{q['paragraphs_wanted']}" for name, n in q["posted"].items())
+        who = q["account"] or "every account"
+        print(f"  {q['ref_id']} for {who} (asked {q['requested_at'][:19]}; posted so far: {done})")
     print("Recent posts")
     if not report.recent_posts:
         print("  (none)")

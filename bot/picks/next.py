@@ -119,9 +119,7 @@ def recent_mix(conn: Connection, account: str, limit: int) -> tuple[dict[str, in
     return origins, years
 
 
-def _queued(
-    conn: Connection, account: str, settings: PickSettings, now: datetime
-) -> list[tuple[Any, datetime]]:
+def _queued(conn: Connection, account: str, settings: PickSettings) -> list[tuple[Any, datetime]]:
     """For each pending queue entry (oldest first), its cable's best paragraph the account has not posted."""
     entries = conn.execute(
         select(queue.c.ref_id, queue.c.requested_at)
@@ -196,7 +194,7 @@ def choose_next(
     used: set[str] = set()
     cables_cache: dict[str, Any] = {}
 
-    for row, requested_at in _queued(conn, account, settings, now):
+    for row, requested_at in _queued(conn, account, settings):
         if len(chosen) >= n:
             break
         if row.ref_id in used or not _still_allowed(conn, row, settings, cables_cache):

@@ -73,3 +73,22 @@ def pending(store: Store) -> list[QueueEntry]:
             select(queue).where(queue.c.done_at.is_(None)).order_by(queue.c.requested_at, queue.c.id)
         ).mappings()
         return [QueueEntry(**r) for r in rows]
+
+
+def progress(store: Store, entry: QueueEntry, accounts: list[str], wanted: int) -> dict[str, int]:
+    """How many of the cable's paragraphs each account posted since the editor queued it (the picker
+    serves a queued cable until `[picks] queue_paragraphs` of them are out, see bot.picks.next)."""
+    from sqlalchemy import func
+
+    from bot.store.ledger import FAILED, posts
+
+    names = [entry.account] if entry.account else accounts
+    with store.read() as conn:
+        rows = conn.execute(
+            select(posts.c.account, func.count(func.distinct(posts.c.paragraph)))
+            .where(posts.c.ref_id == entry.ref_id, posts.c.created_at >= entry.requested_at,
+                   posts.c.status != FAILED, posts.c.account.in_(names))
+            .group_by(posts.c.account)
+        ).all()
+    counts = {account: count for account, count in rows}
+    return {name: min(counts.get(name, 0), wanted) for name in names}

@@ -15,8 +15,8 @@ import os
 import random
 import signal
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -57,6 +57,7 @@ class SlotResult:
     paragraph: str | None = None
     urls: tuple[str, ...] = ()
     reason: str | None = None
+    texts: tuple[str, ...] = ()  # the posts as sent, for a person watching `worker --once`
 
 
 @dataclass
@@ -175,10 +176,9 @@ class Worker:
                 results.append(SlotResult(account.name, self.clock(), "failed", reason=account.problem))
                 continue
             now = self.clock()
-            until = slots.paused_until(self.engine, account.name, now)
-            if until is not None:
-                why = f"rate limited until {until:%Y-%m-%d %H:%M:%S} UTC"
-                results.append(SlotResult(account.name, now, "paused", reason=why))
+            held = slots.waiting(self.engine, account.name, now)
+            if held is not None:
+                results.append(SlotResult(account.name, now, "paused", reason=slots.pause_reason(held)))
                 continue
             row = slots.claim(self.engine, Slot(account.name, now, now), self.me, now, kind="manual")
             if row is None:
@@ -198,15 +198,8 @@ class Worker:
             account = by_name.get(row.account)
             if account is None:
                 continue  # an account no longer served: its slot waits for a worker that serves it
-            log(
-                logger,
-                INFO,
-                "resuming a slot left by a stopped worker",
-                account=row.account,
-                due_at=row.due_at.isoformat(),
-                ref_id=row.ref_id,
-                paragraph=row.paragraph,
-            )
+            log(logger, INFO, "resuming a slot left by a stopped worker", account=row.account,
+                due_at=row.due_at.isoformat(), ref_id=row.ref_id, paragraph=row.paragraph)
             results.append(self._run_slot(account, row))
         results.extend(self._resume_orphans(by_name))
         return results
@@ -215,9 +208,10 @@ class Worker:
         held = {r.ledger_key for r in slots.open_claims(self.engine)}
         cutoff = self.clock() - ORPHAN_AGE
         threads: dict[str, Any] = {}
-        for entry in self.ledger.pending():
-            if entry.thread_key not in held and entry.account in by_name:
-                threads.setdefault(entry.thread_key, entry)
+        for name in by_name:
+            for entry in self.ledger.pending(name):
+                if entry.thread_key not in held:
+                    threads.setdefault(entry.thread_key, entry)
         results = []
         for key, entry in threads.items():
             if max(e.updated_at for e in self.ledger.thread(key)) > cutoff:
@@ -228,14 +222,8 @@ class Worker:
                 thread = self._render(account, entry.ref_id, entry.paragraph)
                 outcome = self._publish(account, thread, entry.generation)
             except CablebotError as e:
-                log(
-                    logger,
-                    ERROR,
-                    "cannot complete an interrupted thread",
-                    account=entry.account,
-                    key=key,
-                    error=redact(str(e)),
-                )
+                log(logger, ERROR, "cannot complete an interrupted thread", account=entry.account, key=key,
+                    error=redact(str(e)))
                 continue
             status = "posted" if outcome.complete else "failed"
             results.append(
@@ -257,16 +245,16 @@ class Worker:
         assert account.schedule is not None and account.after is not None
         now = self.clock()
         # A slot paused for a rate limit or a back-off whose wait is over, or one a dead worker held.
-        held = slots.take_over(self.engine, self.me, now, account.name)
-        results = [self._run_slot(account, row) for row in held]
+        resumed = slots.take_over(self.engine, self.me, now, account.name)
+        results = [self._run_slot(account, row) for row in resumed]
         now = self.clock()
-        account.paused_until = slots.paused_until(self.engine, account.name, now)
+        waiting = slots.waiting(self.engine, account.name, now)
+        account.paused_until = waiting.retry_at if waiting else None
         plan = account.schedule.plan(account.after, now)
         account.next = plan.next
         skipped = list(plan.skipped)
-        if plan.post is not None and account.paused_until is not None:
-            why = f"account paused: rate limited until {account.paused_until:%Y-%m-%d %H:%M:%S} UTC"
-            skipped.append((plan.post, why))
+        if plan.post is not None and waiting is not None:
+            skipped.append((plan.post, slots.pause_reason(waiting)))
         for slot, why in skipped:
             if slots.record_skip(self.engine, slot, why, now):
                 log(logger, WARNING, "slot skipped", account=account.name, due_at=slot.due_at.isoformat(),
@@ -315,31 +303,22 @@ class Worker:
             slots.pause(
                 self.engine, row, self.me, self.clock(), "abandoned at shutdown; resumed at next start"
             )
-            log(
-                logger,
-                WARNING,
-                "slot abandoned at shutdown",
-                account=account.name,
-                due_at=row.due_at.isoformat(),
-            )
+            log(logger, WARNING, "slot abandoned at shutdown", account=account.name,
+                due_at=row.due_at.isoformat())
             return SlotResult(account.name, row.due_at, "abandoned", row.ref_id, row.paragraph)
         except CablebotError as e:
             return self._finish(account, row, "failed", redact(str(e)))
         urls = tuple(e.url or "" for e in outcome.entries)
         if outcome.complete:
             crash.reached("before-finish")
-            return self._finish(account, row, "posted", None, urls)
+            result = self._finish(account, row, "posted", None, urls)
+            return replace(result, texts=tuple(e.text for e in outcome.entries))
         error, reason = outcome.error, _reason(outcome.error)
         if isinstance(error, RateLimited):
             account.paused_until = error.until
             slots.pause(self.engine, row, self.me, error.until, reason or "rate limited")
-            log(
-                logger,
-                WARNING,
-                "account paused by a rate limit",
-                account=account.name,
-                until=error.until.isoformat(),
-            )
+            log(logger, WARNING, "account paused by a rate limit", account=account.name,
+                until=error.until.isoformat())
             return SlotResult(account.name, row.due_at, "paused", row.ref_id, row.paragraph, urls, reason)
         if isinstance(error, Transient):
             return self._retry_later(account, row, reason or "transient failure")
@@ -350,47 +329,48 @@ class Worker:
     def _choose(self, account: Account, row: SlotRow) -> tuple[SlotRow, Any, int, int | None] | None:
         """Pick the account's next paragraph and plan it in the ledger, one worker at a time per account,
         so that the next pick (on any replica) already sees it as taken."""
+        from bot.errors import RenderError
         from bot.store.ledger import thread_key
 
         with slots.pick_lock(self.engine, account.name):
-            pick = self._pick(account)
-            if pick is None:
-                return None
-            ref_id, paragraph, paragraph_id = pick
-            thread = self._render(account, ref_id, paragraph)
-            latest = self.ledger.latest_generation(account.name, ref_id, paragraph)
-            generation = latest or 0
-            key = thread_key(account.name, ref_id, paragraph, generation)
-            row = slots.set_pick(self.engine, row, self.me, ref_id, paragraph, key)
-            crash.reached("after-pick")
-            self.ledger.plan(
-                account=account.name,
-                network=account.network.name,
-                ref_id=ref_id,
-                paragraph=paragraph,
-                generation=generation,
-                texts=[p.text for p in thread.posts],
-                paragraph_id=paragraph_id,
-            )
-        return row, thread, generation, paragraph_id
+            for ref_id, paragraph, paragraph_id in self._candidates(account):
+                try:
+                    thread = self._render(account, ref_id, paragraph)
+                except RenderError as e:
+                    # This paragraph cannot be posted on this network; the next one can.
+                    log(logger, WARNING, "paragraph passed over", account=account.name, ref_id=ref_id,
+                        paragraph=paragraph, reason=redact(str(e)))
+                    continue
+                generation = self.ledger.latest_generation(account.name, ref_id, paragraph) or 0
+                key = thread_key(account.name, ref_id, paragraph, generation)
+                row = slots.set_pick(self.engine, row, self.me, ref_id, paragraph, key)
+                crash.reached("after-pick")
+                self.ledger.plan(account=account.name, network=account.network.name, ref_id=ref_id,
+                                 paragraph=paragraph, generation=generation,
+                                 texts=[p.text for p in thread.posts], paragraph_id=paragraph_id)
+                return row, thread, generation, paragraph_id
+        return None
 
-    def _pick(self, account: Account) -> tuple[str, str, int | None] | None:
-        """The account's next paragraph: the editors' queue first, then the picker's best; never one
-        whose post the network rejected for good (that waits for an editor, not for the next slot)."""
+    def _candidates(self, account: Account) -> Iterator[tuple[str, str, int | None]]:
+        """The account's next paragraphs, best first: the editors' queue, then the picker's choice; never
+        one whose post the network rejected for good (that waits for an editor, not for the next slot)."""
         from bot.picks.next import choose_next
         from bot.picks.settings import parse_picks
 
         if self._pick_settings is None:
             self._pick_settings = parse_picks(self.config.picks, self.config.where())
-        for n in (1, PICK_CANDIDATES):  # more than the best only when the best was rejected
+        offered: set[tuple[str, str]] = set()
+        for n in (1, PICK_CANDIDATES):  # more than the best only when the best cannot be posted
             with self.store.read() as conn:
                 choices = choose_next(conn, account.name, self._pick_settings, n=n, now=self.clock())
             for choice in choices:
+                if (choice.ref_id, choice.number) in offered:
+                    continue
+                offered.add((choice.ref_id, choice.number))
                 if not self._rejected(account.name, choice.ref_id, choice.number):
-                    return choice.ref_id, choice.number, choice.paragraph_id
+                    yield choice.ref_id, choice.number, choice.paragraph_id
             if len(choices) < n:
-                break
-        return None
+                return
 
     def _rejected(self, account: str, ref_id: str, paragraph: str) -> bool:
         from bot.store.ledger import FAILED, thread_key
@@ -409,14 +389,8 @@ class Worker:
         found = cable.paragraph(paragraph)
         if found is None:
             raise RenderError(f"cable {ref_id} has no paragraph {paragraph} any more (re-ingested?)")
-        return render_thread(
-            cable,
-            found,
-            network=account.network.name,
-            rules=account.rules,
-            templates=self.templates,
-            min_quote_share=min_quote_share(self.config),
-        )
+        return render_thread(cable, found, network=account.network.name, rules=account.rules,
+                             templates=self.templates, min_quote_share=min_quote_share(self.config))
 
     def _publish(
         self, account: Account, thread: Any, generation: int, paragraph_id: int | None = None
@@ -455,40 +429,19 @@ class Worker:
             f"try {attempts} of {SLOT_ATTEMPTS} failed: {reason}",
             failed_try=True,
         )
-        log(
-            logger,
-            WARNING,
-            "slot will be retried",
-            account=account.name,
-            due_at=row.due_at.isoformat(),
-            retry_at=until.isoformat(),
-            reason=reason,
-        )
+        log(logger, WARNING, "slot will be retried", account=account.name, due_at=row.due_at.isoformat(),
+            retry_at=until.isoformat(), reason=reason)
         return SlotResult(account.name, row.due_at, "paused", row.ref_id, row.paragraph, reason=reason)
 
     def _finish(
         self, account: Account, row: SlotRow, status: str, reason: str | None, urls: tuple[str, ...] = ()
     ) -> SlotResult:
         if not slots.finish(self.engine, row, self.me, status, self.clock(), reason):
-            log(
-                logger,
-                WARNING,
-                "slot was taken over before it finished",
-                account=account.name,
-                due_at=row.due_at.isoformat(),
-            )
+            log(logger, WARNING, "slot was taken over before it finished", account=account.name,
+                due_at=row.due_at.isoformat())
         level = INFO if status == "posted" else WARNING if status == "skipped" else ERROR
-        log(
-            logger,
-            level,
-            f"slot {status}",
-            account=account.name,
-            due_at=row.due_at.isoformat(),
-            ref_id=row.ref_id,
-            paragraph=row.paragraph,
-            urls=list(urls),
-            reason=reason,
-        )
+        log(logger, level, f"slot {status}", account=account.name, due_at=row.due_at.isoformat(),
+            ref_id=row.ref_id, paragraph=row.paragraph, urls=list(urls), reason=reason)
         return SlotResult(account.name, row.due_at, status, row.ref_id, row.paragraph, urls, reason)
 
 

@@ -239,14 +239,26 @@ def take_over(engine: Engine, me: str, now: datetime, account: str | None = None
     return taken
 
 
-def paused_until(engine: Engine, account: str, now: datetime) -> datetime | None:
-    """When the account's rate limit resets, if it is waiting for one."""
+def waiting(engine: Engine, account: str, now: datetime) -> SlotRow | None:
+    """The account's slot waiting for a rate limit to reset or a back-off to pass, if any: the account
+    posts nothing else until then (no burst afterwards)."""
     with engine.connect() as conn:
-        return conn.execute(
-            select(func.max(slots.c.retry_at)).where(
-                slots.c.account == account, slots.c.status == "claimed", slots.c.retry_at > now
-            )
-        ).scalar()
+        row = conn.execute(
+            select(slots)
+            .where(slots.c.account == account, slots.c.status == "claimed", slots.c.retry_at > now)
+            .order_by(slots.c.retry_at.desc())
+            .limit(1)
+        ).mappings().first()
+    return _row(row) if row else None
+
+
+def paused_until(engine: Engine, account: str, now: datetime) -> datetime | None:
+    row = waiting(engine, account, now)
+    return row.retry_at if row else None
+
+
+def pause_reason(row: SlotRow) -> str:
+    return f"account paused until {row.retry_at:%Y-%m-%d %H:%M:%S} UTC ({row.reason or 'waiting'})"
 
 
 def last_due(engine: Engine, account: str) -> datetime | None:

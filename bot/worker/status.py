@@ -12,7 +12,7 @@ from typing import Any
 from bot.config import Config
 from bot.store import Store
 from bot.worker import slots
-from bot.worker.queue import pending
+from bot.worker.queue import pending, progress
 from bot.worker.run import prepare_account
 
 NEXT_SLOTS = 3
@@ -81,15 +81,18 @@ def worker_status(
                 paused_until=slots.paused_until(store.engine, name, now),
             )
         )
-    queue = [
-        {
-            "ref_id": q.ref_id,
-            "account": q.account,
-            "requested_at": q.requested_at.isoformat(),
-            "requested_by": q.requested_by,
-        }
-        for q in pending(store)
-    ]
+    from bot.picks.settings import parse_picks
+
+    wanted = parse_picks(config.picks, config.where()).queue_paragraphs
+    queue = []
+    for entry in pending(store):
+        served = progress(store, entry, [a.name for a in accounts], wanted)
+        if served and all(n >= wanted for n in served.values()):
+            continue  # every account has posted what the editor asked for
+        queue.append({
+            "ref_id": entry.ref_id, "account": entry.account, "requested_at": entry.requested_at.isoformat(),
+            "requested_by": entry.requested_by, "paragraphs_wanted": wanted, "posted": served,
+        })
     ledger = Ledger(store.engine)
     recent_posts = [e.as_dict() for e in ledger.history(limit=recent)]
     failures: list[dict[str, Any]] = []
