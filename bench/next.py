@@ -96,6 +96,18 @@ def give_history(url: str, now: datetime, queued: bool) -> None:
             )
 
 
+def analyze(url: str) -> None:
+    """Fresh planner statistics, as PostgreSQL's autovacuum keeps them. Right after a bulk load of 2.8
+    million paragraphs they are stale (or absent), and every plan, B's get_cable included, suffers."""
+    if not url.startswith("postgresql"):
+        return
+    from bot.store import open_store
+
+    with open_store(url, migrate=False) as store, store.write() as conn:
+        for table in ("cables", "paragraphs", "posts", "queue", "corpus_terms"):
+            conn.exec_driver_sql(f"ANALYZE {table}")
+
+
 def time_next(url: str, now: datetime, rounds: int) -> dict[str, float]:
     from bot.picks.next import choose_next
     from bot.picks.settings import PickSettings
@@ -156,6 +168,7 @@ def main() -> int:
         STORE.unlink(missing_ok=True)
         build(url, args.csv)
     now = datetime.now(UTC)
+    analyze(url)
     for queued in (False, True):
         give_history(url, now, queued)
         result = time_next(url, now, args.rounds)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, not_, or_, select, text
+from sqlalchemy import Connection, and_, func, literal, not_, or_, select, text
 
 from bot.errors import UnknownCable
 from bot.picks.score import score_cable
@@ -64,14 +64,24 @@ class Choice:
 
 
 def _not_posted(account: str):
-    return not_(
-        exists().where(
+    """No ledger row (other than a failed one) of this account for this paragraph.
+
+    Checked row by row through the ledger's unique key (account, ref_id, paragraph...), as the score
+    index yields candidates. The OFFSET 0 keeps PostgreSQL from turning the check into a join, whose plan
+    depends on table statistics: right after a bulk load they are stale, and the join took 200 ms where
+    the per-row probe takes a few.
+    """
+    posted = (
+        select(literal(1))
+        .where(
             posts.c.account == account,
             posts.c.ref_id == cables.c.ref_id,
             posts.c.paragraph == paragraphs.c.number,
             posts.c.status != FAILED,
         )
+        .offset(0)
     )
+    return not_(posted.exists())
 
 
 def _columns():
@@ -128,27 +138,28 @@ def _queued(conn: Connection, account: str, settings: PickSettings) -> list[tupl
     ).all()
     found = []
     for ref_id, requested_at in entries:
-        served = conn.execute(
-            select(func.count(func.distinct(posts.c.paragraph))).where(
-                posts.c.account == account,
-                posts.c.ref_id == ref_id,
-                posts.c.created_at >= requested_at,
-                posts.c.status != FAILED,
+        posted = conn.execute(
+            select(posts.c.paragraph, posts.c.created_at).where(
+                posts.c.account == account, posts.c.ref_id == ref_id, posts.c.status != FAILED
             )
-        ).scalar_one()
-        if served >= settings.queue_paragraphs:
+        ).all()
+        served = {paragraph for paragraph, at in posted if at >= requested_at}
+        if len(served) >= settings.queue_paragraphs:
             continue
-        row = conn.execute(
-            select(*_columns())
+        done = {paragraph for paragraph, _ in posted}
+        # One cable's rows, read through its own key and ranked here: a score-ordered query would tempt
+        # the planner into walking the whole score index for one cable.
+        rows = conn.execute(
+            select(*_columns(), paragraphs.c.anchored, paragraphs.c.blocked, paragraphs.c.position)
             .join(cables, cables.c.id == paragraphs.c.cable_id)
-            .where(
-                cables.c.ref_id == ref_id, _POSTABLE, paragraphs.c.score.is_not(None), _not_posted(account)
-            )
-            .order_by(paragraphs.c.score.desc(), paragraphs.c.position)
-            .limit(1)
-        ).first()
-        if row is not None:
-            found.append((row, requested_at))
+            .where(cables.c.ref_id == ref_id)
+        ).all()
+        postable = [
+            r for r in rows if r.anchored and not r.blocked and r.score is not None and r.number not in done
+        ]
+        if postable:
+            best = min(postable, key=lambda r: (-r.score, r.position))
+            found.append((best, requested_at))
     return found
 
 

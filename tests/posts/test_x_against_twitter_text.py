@@ -16,13 +16,13 @@ import subprocess
 from pathlib import Path
 
 import emoji
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.posts.lengths import XRules
 from bot.posts.twitter_urls import RECENT_TLDS
 from tests.posts.test_render import _PARAGRAPHS
+from tests.support import unavailable
 
 HOME = Path(os.environ.get("CABLEBOT_TWITTER_TEXT") or Path.home() / ".cache" / "cablebot" / "twitter-text")
 SCRIPT = """
@@ -36,7 +36,7 @@ def twitter_text_lengths(texts: list[str]) -> list[int]:
     node = shutil.which("node")
     module = HOME / "node_modules" / "twitter-text"
     if not node or not module.is_dir():
-        pytest.skip(f"Node or twitter-text is not installed (looked in {module}); see this file's docstring")
+        unavailable(f"Node or twitter-text is not installed (looked in {module}); see this file's docstring")
     done = subprocess.run(
         [node, "-e", SCRIPT, str(module)], input=json.dumps(texts), capture_output=True, text=True, check=True
     )
