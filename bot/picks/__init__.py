@@ -23,12 +23,13 @@ if TYPE_CHECKING:
 def batch_scorer(config: Config) -> BatchScorer:
     """The ingest hook: scores each saved batch and keeps the corpus statistics current, in the batch's
     transaction. The [picks] settings are checked here, once, before anything is read."""
-    from bot.picks.persist import score_saved
+    from bot.picks.persist import CorpusCache, score_saved
     from bot.picks.settings import parse_picks
 
     settings = parse_picks(config.picks, config.where())
+    cache = CorpusCache()  # the statistics, carried from batch to batch of the ingest
 
     def scorer(conn, saved) -> None:
-        score_saved(conn, saved, settings)
+        score_saved(conn, saved, settings, cache)
 
     return scorer

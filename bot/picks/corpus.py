@@ -32,9 +32,13 @@ class CorpusDelta:
 
     def add_terms(self, paragraph_terms: Iterable[str], sign: int = 1) -> None:
         """One paragraph's distinct terms."""
-        df = self.df
-        for term in paragraph_terms:
-            df[term] += sign
+        if sign == 1:
+            self.df.update(paragraph_terms)  # counts each term once, in C
+        elif sign == -1:
+            self.df.subtract(paragraph_terms)
+        else:
+            for term in paragraph_terms:
+                self.df[term] += sign
         self.paragraphs += sign
 
     def add_cable(self, cable: Cable) -> None:

@@ -2,7 +2,9 @@
 
 `score_saved` is the scorer bot.ingest calls for each saved batch, inside the batch's own transaction:
 it updates the corpus statistics with the batch (forgetting the paragraphs a fuller copy replaced),
-scores the batch's paragraphs against the updated statistics, and writes both. `rescore` measures every
+scores the batch's paragraphs against the updated statistics, and writes both. Each paragraph is read
+once for both; the statistics an ingest has seen stay in memory (`CorpusCache`), so that a batch asks the
+store only for terms it has not seen yet and writes its changes with one upsert. `rescore` measures every
 stored paragraph again against the current statistics and config (`cablebot pick --rescore`).
 """
 
@@ -46,8 +48,14 @@ def load_stats(conn: Connection, wanted: Iterable[str]) -> CorpusStats:
             marks = ",".join("?" * len(chunk))
             rows = conn.exec_driver_sql(f"SELECT term, df FROM corpus_terms WHERE term IN ({marks})", chunk)
             df.update((term, n) for term, n in rows)
-    total = conn.execute(select(corpus_stats.c.value).where(corpus_stats.c.key == PARAGRAPHS_KEY)).scalar()
-    return CorpusStats(df, int(total or 0))
+    return CorpusStats(df, paragraph_count(conn))
+
+
+def paragraph_count(conn: Connection) -> int:
+    """The paragraphs the stored corpus statistics count (0 before any)."""
+    sql = f"SELECT value FROM corpus_stats WHERE key = {_mark(conn)}"
+    total = conn.exec_driver_sql(sql, (PARAGRAPHS_KEY,)).scalar()
+    return int(total or 0)
 
 
 def _mark(conn: Connection) -> str:
@@ -100,11 +108,57 @@ def log_releases(cable: Cable, scores: Sequence[Score]) -> None:
             )
 
 
-def score_saved(conn: Connection, saved: Sequence[SavedCable], settings: PickSettings) -> None:
-    """The ingest hook: update the corpus statistics with a saved batch, then score and store it."""
+class CorpusCache:
+    """The corpus statistics one ingest has seen, kept in memory between its batches.
+
+    Each term is read from the store at most once per ingest (when a batch first contains it), then
+    counted here as batches are added; every batch still writes its own changes to the store with one
+    upsert. The cache trusts itself only while the store's paragraph total is the one it expects: another
+    writer, a rolled-back batch or a different store makes it start again from the store.
+    """
+
+    LIMIT = 1_000_000  # terms: beyond this (a very large, varied corpus) it starts again, to bound memory
+
+    def __init__(self) -> None:
+        self.df: dict[str, int] = {}
+        self.total = 0
+        self._store: object = None
+
+    def refresh(self, conn: Connection, wanted: set[str]) -> None:
+        """Make sure the terms `wanted` (and the paragraph total) are those of the store in `conn`."""
+        store = (id(conn.engine), str(conn.engine.url))
+        stored = paragraph_count(conn)
+        if store != self._store or stored != self.total or len(self.df) > self.LIMIT:
+            self.df.clear()
+            self._store, self.total = store, stored
+        missing = wanted - self.df.keys()
+        if missing:
+            if stored:
+                found = load_stats(conn, missing).df
+                self.df.update((t, found.get(t, 0)) for t in missing)
+            else:  # an empty store holds no terms: nothing to ask it
+                self.df.update(dict.fromkeys(missing, 0))
+
+    def add(self, delta: CorpusDelta) -> None:
+        df = self.df
+        for term, n in delta.df.items():
+            if n:
+                df[term] = max(0, df[term] + n)
+        self.total = max(0, self.total + delta.paragraphs)
+
+
+def score_saved(
+    conn: Connection,
+    saved: Sequence[SavedCable],
+    settings: PickSettings,
+    cache: CorpusCache | None = None,
+) -> None:
+    """The ingest hook: update the corpus statistics with a saved batch, then score and store it.
+    `cache` carries the statistics from one batch of an ingest to the next."""
     written = [s for s in saved if s.paragraphs_written]
     if not written:
         return
+    cache = cache if cache is not None else CorpusCache()
     delta = CorpusDelta()
     readings = {}
     for s in written:
@@ -112,10 +166,11 @@ def score_saved(conn: Connection, saved: Sequence[SavedCable], settings: PickSet
         readings[s.cable_id] = [read(p.text) for p in s.cable.paragraphs]  # read once: for both uses
         for r in readings[s.cable_id]:
             delta.add_terms(r.terms)
-    stats = load_stats(conn, delta.df).plus(delta)
+    cache.refresh(conn, set(delta.df))
+    cache.add(delta)
     rows: list[tuple[int, int, Score]] = []
     for s in written:
-        scores = score_cable(s.cable, settings, stats.df, stats.total, readings[s.cable_id])
+        scores = score_cable(s.cable, settings, cache.df, cache.total, readings[s.cable_id])
         log_releases(s.cable, scores)
         rows.extend((s.cable_id, position, score) for position, score in enumerate(scores))
     write_scores(conn, rows)

@@ -55,7 +55,7 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "procedure": -1.0,
         "us_talking_points": -1.5,
         "redaction": -3.0,
-        "summary": -1.0,
+        "summary": -2.0,  # summaries pack every name and figure: they must be revealing to win
         "too_short": -3.0,
         "reference_item": -6.0,
         "boost": 1.5,

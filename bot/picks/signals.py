@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import itemgetter
+from typing import NamedTuple
 
 from bot.model import Cable, Paragraph
 
@@ -285,15 +286,18 @@ _US_VERBS = _parse_list(US_VERB)[0]
 _DEICTIC_WORDS = _parse_list(DEICTIC)[0]
 _UNIT_WORDS = _parse_list(UNITS)[0]
 _US_SUBJECTS_SLASHED = _US_SUBJECTS | {"s"}  # A/S and U/S read as "a", "s"
+_PARA_NUMBER = re.compile(r"\bparas?\.?\s+\d|\bparagraphs?\s+\d", re.IGNORECASE)
+_DOUBLE_QUOTED = re.compile(r"“[^“”]*”|\"[^\"]*\"")
+_PARA_WORDS = frozenset(("para", "paras", "paragraph", "paragraphs"))
 _AMOUNT = re.compile(r"\d[\d,.]*\s*(?:" + "|".join(sorted(_UNIT_WORDS, key=len, reverse=True)) + r")\b")
 
 
 # --- Reading a paragraph once -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """Everything the signals count in a text, gathered in one pass."""
+class Reading(NamedTuple):
+    """Everything the signals count in a text, gathered in one pass. (A named tuple rather than a frozen
+    dataclass: it is built for every paragraph at ingest, and a tuple is built in one step.)"""
 
     words: int
     shouting: bool
@@ -306,6 +310,7 @@ class Reading:
     sentences: int
     deictic_start: bool
     terms: frozenset[str]
+    para_refs: int = 0  # "see para 3", "paragraphs 2-4"
 
 
 def read(text: str) -> Reading:
@@ -314,6 +319,7 @@ def read(text: str) -> Reading:
     because this runs on every paragraph at ingest."""
     tokens = _WORD.findall(text)
     lower = list(map(str.lower, tokens))
+    lower_text = text.lower()
     n = len(lower)
     # All-capitals telegrams: capitalisation says nothing about names there.
     shouting = text[:300].isupper()
@@ -322,12 +328,14 @@ def read(text: str) -> Reading:
     if unknown:
         _learn(unknown)
     counts = dict.fromkeys(_LISTS, 0)
-    memo = _memo
-    for word in distinct & _listed:
-        bits = memo[word]
-        for name, bit in _LIST_BITS:
-            if bits & bit:
-                counts[name] += 1
+    listed = distinct & _listed
+    if listed:
+        memo = _memo
+        for word in listed:
+            bits = memo[word]
+            for name, bit in _LIST_BITS:
+                if bits & bit:
+                    counts[name] += 1
     keys = distinct & _PHRASE_KEYS
     if keys:
         padded = f" {' '.join(lower)} "
@@ -339,15 +347,10 @@ def read(text: str) -> Reading:
                             counts[name] += 1
     titles = len(_TITLE_WORDS.intersection(tokens))
     capitalised = 0 if shouting else min(n, sum(map(str.istitle, tokens))) - titles
-    us_side = 0
-    if not distinct.isdisjoint(_US_SUBJECTS_SLASHED):
-        subjects = _US_SUBJECTS_SLASHED
-        for i in [i for i, w in enumerate(lower) if w in subjects]:
-            # "the Ambassador (two more words) stressed": the US side is the subject of a verb of saying.
-            if not _US_VERBS.isdisjoint(lower[i + 1 : i + 4]):
-                us_side += 1
-    amounts = len(_AMOUNT.findall(text.lower())) if not distinct.isdisjoint(_UNIT_WORDS) else 0
-    amounts += text.count("$") + text.count("%") + text.count("€") + text.count("£")
+    us_side = _us_side(text, lower_text, lower, distinct)
+    amounts = len(_AMOUNT.findall(lower_text)) if not distinct.isdisjoint(_UNIT_WORDS) else 0
+    if "$" in text or "%" in text or "€" in text or "£" in text:
+        amounts += text.count("$") + text.count("%") + text.count("€") + text.count("£")
     numbers = len(distinct & _numerals)
     sentences = max(
         1, text.count(". ") + text.count("? ") + (1 if text.rstrip().endswith((".", "?", "!")) else 0)
@@ -365,7 +368,33 @@ def read(text: str) -> Reading:
         sentences,
         deictic,
         frozenset(distinct & _terms),
+        len(_PARA_NUMBER.findall(text)) if not distinct.isdisjoint(_PARA_WORDS) else 0,
     )
+
+
+def _us_side(text: str, lower_text: str, lower: list[str], distinct: set[str]) -> int:
+    """How often the US side is the subject of a verb of saying: "the Ambassador (two more words) stressed".
+    Words inside quotation marks are the quoted speaker's ("'We will never accept it,' the minister said"),
+    so they are left out."""
+    words, subjects = lower, distinct & _US_SUBJECTS_SLASHED
+    if not subjects:
+        return 0
+    if '"' in text or "“" in text:
+        words = _WORD.findall(_DOUBLE_QUOTED.sub(" ", lower_text))
+        subjects = subjects.intersection(words)
+    found = 0
+    verbs = _US_VERBS
+    index = words.index
+    for word in subjects:
+        i = -1
+        while True:
+            try:
+                i = index(word, i + 1)
+            except ValueError:
+                break
+            if not verbs.isdisjoint(words[i + 1 : i + 4]):
+                found += 1
+    return found
 
 
 @dataclass(frozen=True)
@@ -428,8 +457,10 @@ def quotation(p: Passage) -> float:
     word), verbs of saying a little, since every cable is reported speech."""
     text = p.text
     quoted = 0.0
+    # Start the scan at the first character that can open a quote: most paragraphs have none, or late.
     if '"' in text or "“" in text or " '" in text or "&" in text:
-        for m in _QUOTE.finditer(text):
+        found = [i for i in (text.find('"'), text.find("“"), text.find("'"), text.find("&")) if i >= 0]
+        for m in _QUOTE.finditer(text, min(found)):
             words = (m.group(1) or m.group(2) or m.group(3)).count(" ") + 1
             quoted += min(0.45, 0.1 + 0.04 * words)
     r = p.reading
@@ -530,22 +561,18 @@ def distinctiveness(p: Passage) -> float:
         get = p.df.get
         rarest = sorted([get(t, 0) for t in found])[:10]
     ceiling = math.log(p.total + 1)
-    mean = sum(math.log((p.total + 1) / (d + 1)) for d in rarest) / len(rarest) / ceiling
+    mean = (ceiling - sum(map(math.log1p, rarest)) / len(rarest)) / ceiling
     return _clamp((mean - 0.5) / 0.4)
 
 
 # --- Standing alone -----------------------------------------------------------------------------
-
-_PARA_NUMBER = re.compile(r"\bparas?\.?\s+\d|\bparagraphs?\s+\d", re.IGNORECASE)
 
 
 def dependence(p: Passage) -> float:
     """How much it leans on the rest of the cable: "reftel", "see para 3", "as noted above", starting with
     "This" or "He also". A paragraph worth quoting makes sense read alone."""
     r = p.reading
-    refs = r.counts["backref"]
-    if "ara" in p.text or "ARA" in p.text:
-        refs += len(_PARA_NUMBER.findall(p.text))
+    refs = r.counts["backref"] + r.para_refs
     return _clamp(0.35 * refs + (0.5 if r.deictic_start else 0.0))
 
 

@@ -26,7 +26,7 @@ from bot.logs import get_logger, log, redact
 from bot.networks.base import AuthFailed, RateLimited, Rejected, Transient
 from bot.store import Store
 from bot.worker import crash, slots
-from bot.worker.schedule import Schedule, Slot, fmt, schedule_from_config
+from bot.worker.schedule import Schedule, Slot, schedule_from_config
 from bot.worker.slots import SlotRow
 
 logger = get_logger("worker")
@@ -414,24 +414,19 @@ class Worker:
             raise Stopping
 
     def _retry_later(self, account: Account, row: SlotRow, reason: str) -> SlotResult:
+        """The in-call retries are spent: the slot waits (a doubling, jittered delay) and is tried again,
+        by whichever worker is free then, a bounded number of times."""
         attempts = row.attempts + 1
         if attempts >= SLOT_ATTEMPTS:
             why = f"gave up after {attempts} tries: {reason}; the ledger keeps the thread for an editor"
             return self._finish(account, row, "failed", why)
-        delay = min(RETRY_MAX, RETRY_BASE * 2 ** (attempts - 1))
-        delay = timedelta(seconds=random.uniform(0.5, 1.0) * delay.total_seconds())
+        delay = min(RETRY_MAX, RETRY_BASE * 2 ** (attempts - 1)) * random.uniform(0.5, 1.0)
         until = self.clock() + delay
-        slots.pause(
-            self.engine,
-            row,
-            self.me,
-            until,
-            f"try {attempts} of {SLOT_ATTEMPTS} failed: {reason}",
-            failed_try=True,
-        )
+        why = f"try {attempts} of {SLOT_ATTEMPTS} failed: {reason}"
+        slots.pause(self.engine, row, self.me, until, why, failed_try=True)
         log(logger, WARNING, "slot will be retried", account=account.name, due_at=row.due_at.isoformat(),
-            retry_at=until.isoformat(), reason=reason)
-        return SlotResult(account.name, row.due_at, "paused", row.ref_id, row.paragraph, reason=reason)
+            retry_at=until.isoformat(), reason=why)
+        return SlotResult(account.name, row.due_at, "paused", row.ref_id, row.paragraph, reason=why)
 
     def _finish(
         self, account: Account, row: SlotRow, status: str, reason: str | None, urls: tuple[str, ...] = ()
@@ -465,5 +460,3 @@ def install_signal_handlers(stop: threading.Event) -> None:
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
 
-
-__all__ = ["SlotResult", "Worker", "fmt", "install_signal_handlers"]

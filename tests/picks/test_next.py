@@ -162,7 +162,9 @@ def test_nothing_left_is_an_empty_answer(store):
 def test_a_posted_paragraph_stays_posted_when_its_cable_is_re_ingested(filled):
     post(filled, "news", "09ALPHA1", "1", at=NOW - timedelta(days=30))
     fuller = make_cable(
-        "09ALPHA1", [GOOD, DULL, GREAT, DULL + " More."], origin="Embassy Alpha",
+        "09ALPHA1",
+        [GOOD, DULL, GREAT, DULL + " More."],
+        origin="Embassy Alpha",
         created=datetime(2009, 1, 5, tzinfo=UTC),
     )
     ingest([fuller], filled, scorer=batch_scorer(Config(path=None)))  # new paragraph rows, new ids

@@ -96,3 +96,35 @@ def test_load_stats_reads_only_the_terms_asked_for(store):
         stats = load_stats(conn, ["paranoid", "nonexistentword"])
     assert stats.df == {"paranoid": 1}
     assert "paranoid" in terms(CANDID_TEXT)
+
+
+def test_one_scorer_on_two_stores_scores_each_against_its_own_corpus(store, tmp_path):
+    from bot.store import open_store
+
+    # The scorer keeps the statistics of its ingest in memory: it must notice another store.
+    scorer = batch_scorer(Config(path=None))
+    ingest(
+        [make_cable("09TESTLAND1", ["Zanzibar pineapples are sweet, said the paranoid minister."])],
+        store,
+        scorer=scorer,
+    )
+    cable = make_cable("09TESTLAND2", [CANDID_TEXT, "Zanzibar cloves are fragrant and the minister agrees."])
+    with (
+        open_store(f"sqlite:///{tmp_path}/other.db") as other,
+        open_store(f"sqlite:///{tmp_path}/fresh.db") as fresh,
+    ):
+        ingest([cable], other, scorer=scorer)
+        ingest([cable], fresh, scorer=batch_scorer(Config(path=None)))
+        assert stored_scores(other, "09TESTLAND2") == stored_scores(fresh, "09TESTLAND2")
+        assert df_of(other, "zanzibar") == 1
+
+
+def test_statistics_kept_between_batches_match_a_fresh_count(store):
+    scorer = batch_scorer(Config(path=None))
+    first = [
+        make_cable(f"09TESTLAND{i}", [f"Zanzibar report number {i} on cloves.", ROUTINE]) for i in range(3)
+    ]
+    ingest(first, store, scorer=scorer, batch_size=1)
+    assert df_of(store, "zanzibar") == 3 and df_of(store, "cloves") == 3
+    with store.read() as conn:
+        assert load_stats(conn, ["zanzibar"]).total == 6

@@ -209,6 +209,13 @@ def test_the_us_side_talking_is_not_the_news():
     assert signals.us_talking_points(us) > signals.us_talking_points(them)
 
 
+def test_we_inside_a_quotation_is_the_speaker_not_the_us_side():
+    quoted = passage('“We will never accept it,” the Prime Minister said. "We must act," he added.')
+    assert signals.us_talking_points(quoted) == 0.0
+    unquoted = passage("We will never accept it, the Embassy told the Prime Minister. We must act.")
+    assert signals.us_talking_points(unquoted) > 0.0
+
+
 def test_the_embassys_comment_is_flagged():
     assert signals.embassy_comment(passage("Comment: the minister is out of his depth. End comment.")) == 1.0
     assert signals.embassy_comment(passage(PLAIN)) == 0.0

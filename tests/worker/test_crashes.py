@@ -39,6 +39,7 @@ def kill_cycles(newsroom: Newsroom, accounts: list[str], cycles: int, seed: int)
     final = newsroom.run("worker", "--once", "--format", "json")
     assert final.returncode == 0, final.stderr
     outcomes["final:finished"] += 1
+    print(f"kill cycles: {dict(sorted(outcomes.items()))}")  # shown with pytest -s
     return outcomes
 
 

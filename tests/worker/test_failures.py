@@ -101,3 +101,39 @@ def test_a_rejection_is_recorded_shown_and_never_retried(newsroom: Newsroom, mas
         [result] = json.loads(again.stdout)
         assert (result["ref_id"], result["paragraph"]) != rejected
     assert len({s["content"] for s in instance.statuses}) == len(instance.statuses)
+
+
+@pytest.mark.slow
+def test_a_slot_that_keeps_failing_transiently_waits_then_is_retried_by_the_worker(newsroom: Newsroom):
+    """After the in-call retries are spent, the slot waits (a growing, jittered delay) and the account
+    posts nothing else meanwhile; once the trouble is gone, the same post goes out, once."""
+    from bot.config import load_config
+    from bot.worker.run import Worker
+    from tests.worker.test_worker import Clock
+
+    blocked = newsroom.root / "outbox-being-fixed"
+    blocked.mkdir()  # a folder where the outbox file should be: every write fails, transiently
+    newsroom.add_account("local", network="outbox", every="20s", path=str(blocked))
+    clock = Clock(datetime(2026, 3, 2, 7, 59, 50, tzinfo=UTC))
+    with newsroom.store() as store:
+        worker = Worker(store, load_config(newsroom.config), clock=clock)
+        accounts = worker.start()
+        clock.now += timedelta(seconds=11)
+        [waiting] = worker.tick(accounts)
+        assert waiting.status == "paused" and "try 1 of 5" in (waiting.reason or "")
+        from bot.worker import slots
+
+        [row] = slots.recent(store.engine)
+        assert row.status == "claimed" and row.attempts == 1
+        assert timedelta(seconds=30) <= row.retry_at - clock.now <= timedelta(minutes=1)
+        # The next slot comes while it waits: skipped, not a second post later.
+        clock.now += timedelta(seconds=20)
+        [skipped] = worker.tick(accounts)
+        assert skipped.status == "skipped" and "account paused until" in (skipped.reason or "")
+        # Fixed; after the wait, the same slot posts its paragraph.
+        blocked.rmdir()
+        clock.now = row.retry_at + timedelta(seconds=1)
+        results = worker.tick(accounts)
+        assert (results[0].status, results[0].due_at) == ("posted", row.due_at)
+    lines = newsroom.outbox_lines_at(blocked)
+    assert [line["key"] for line in lines].count(row.ledger_key) == 1

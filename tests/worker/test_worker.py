@@ -83,6 +83,21 @@ def test_a_bad_account_is_reported_and_the_others_are_served(newsroom: Newsroom)
     assert "Traceback" not in done.stderr
 
 
+def test_check_reports_every_bad_schedule_and_missing_secret_at_once(newsroom: Newsroom):
+    newsroom.add_account("local", network="outbox", every="1h")
+    newsroom.add_account("badcron", network="outbox", cron="0 25 * * *")
+    newsroom.add_account("badzone", network="outbox", every="1h", timezone="Mars/Olympus")
+    newsroom.add_account("badevery", network="outbox", every="4 hours")
+    newsroom.add_account("nosecret", network="bluesky", handle="x.test", password_env="CB_TEST_UNSET_PW")
+    done = newsroom.run("check", env={"CB_TEST_UNSET_PW": None})
+    assert done.returncode == 1
+    assert "4 problems" in done.stderr
+    assert "[accounts.badcron] cron: invalid cron expression '0 25 * * *'" in done.stderr
+    assert "[accounts.badzone] timezone: unknown timezone 'Mars/Olympus'" in done.stderr
+    assert "[accounts.badevery] every: '4 hours' is not a duration" in done.stderr
+    assert "CB_TEST_UNSET_PW" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_status_shows_next_slots_queue_recent_posts_and_failures(newsroom: Newsroom):
     newsroom.add_account("local", network="outbox", cron="0 9,13,17 * * *", timezone="Europe/Paris")
     newsroom.add_account("badcron", network="outbox", cron="61 * * * *")
