@@ -3,6 +3,7 @@
     python bench/next.py                       # build the store once (cached), then time `next`
     python bench/next.py --url postgresql+psycopg://postgres@127.0.0.1:5432/test   # an existing store
     python bench/next.py --rebuild             # ingest the CSV again
+    python bench/next.py --in-window 2000      # an account posting often: 2,000 posts in the window
     python bench/next.py --url URL --rebuild   # build the store in an empty database (or schema) first
 
 The store is built by the real ingest (bot.ingest with the picker's scorer, as `cablebot ingest` runs it)
@@ -62,9 +63,10 @@ def build(url: str, csv: Path) -> None:
     )
 
 
-def give_history(url: str, now: datetime, queued: bool) -> None:
-    """2,000 posts of the best paragraphs (the account's past), 3 inside the window, and a queued cable
-    when `queued` (the queue answers first, so the main path is timed without it)."""
+def give_history(url: str, now: datetime, queued: bool, in_window: int = 3) -> None:
+    """2,000 posts of the best paragraphs (the account's past), `in_window` of them inside the same-cable
+    window (3; more for an account posting often), and a queued cable when `queued` (the queue answers
+    first, so the main path is timed without it)."""
     from sqlalchemy import delete, insert, select, text
 
     from bot.store import open_store
@@ -90,7 +92,7 @@ def give_history(url: str, now: datetime, queued: bool) -> None:
                 asked = now - timedelta(hours=1)
                 conn.execute(insert(queue).values(ref_id=last, account=ACCOUNT, requested_at=asked))
         for i, (ref_id, number) in enumerate(best):
-            at = now - timedelta(hours=1 + i) if i < 3 else now - timedelta(days=4, hours=i)
+            at = now - timedelta(seconds=60 * (1 + i)) if i < in_window else now - timedelta(days=4, hours=i)
             Ledger(store.engine, clock=lambda at=at: at).plan(
                 account=ACCOUNT, network="outbox", ref_id=ref_id, paragraph=number, generation=0, texts=["x"]
             )
@@ -159,6 +161,9 @@ def main() -> int:
     parser.add_argument("--csv", type=Path, default=CSV)
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument(
+        "--in-window", type=int, default=3, help="posts inside the same-cable window (at most 2,000)"
+    )
     args = parser.parse_args()
     url = args.url or f"sqlite:///{STORE}"
     if args.url and args.rebuild:
@@ -170,15 +175,15 @@ def main() -> int:
     now = datetime.now(UTC)
     analyze(url)
     for queued in (False, True):
-        give_history(url, now, queued)
+        give_history(url, now, queued, args.in_window)
         result = time_next(url, now, args.rounds)
         command_ms = time_command(url)
         path = "with a queued cable" if queued else "the picker's own choice"
         print(
             f"next ({path}) on {url.split('@')[-1]}: first {result['first_ms']:.1f} ms, "
             f"median {result['median_ms']:.1f} ms, worst {result['worst_ms']:.1f} ms over {args.rounds - 1}; "
-            f"-n 10 {result['n10_ms']:.1f} ms; `cablebot next` command {command_ms:.0f} ms with Python "
-            "start-up; goal < 100 ms"
+            f"-n 10 {result['n10_ms']:.1f} ms; {args.in_window} posts in the window; "
+            f"`cablebot next` command {command_ms:.0f} ms with Python start-up; goal < 100 ms"
         )
         print(f"  chose {result['choice']}")
     return 0

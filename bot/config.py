@@ -91,7 +91,9 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
         if not isinstance(account, dict):
             raise ConfigError(f"{where}: [accounts.{name}] must be a table")
         if "network" not in account:
-            raise ConfigError(f"{where}: [accounts.{name}] needs network = \"x\" | \"bluesky\" | \"mastodon\" | \"outbox\"")
+            raise ConfigError(
+                f'{where}: [accounts.{name}] needs network = "x", "bluesky", "mastodon" or "outbox"'
+            )
     return Config(
         path=path,
         permalinks=permalinks,

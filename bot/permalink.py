@@ -39,12 +39,15 @@ class PermalinkTemplate:
             raise ConfigError(f"paragraph permalink template {self.paragraph!r} must contain {{number}}")
 
     def cable_url(self, ref_id: str, created: datetime) -> str:
-        return self.cable.format(YYYY=f"{created.year:04d}", MM=f"{created.month:02d}", REFID=ref_id, number="")
+        return self.cable.format(**_fields(ref_id, created), number="")
 
     def paragraph_url(self, ref_id: str, created: datetime, number: str) -> str:
-        return self.cable_url(ref_id, created) + self.paragraph.format(
-            YYYY=f"{created.year:04d}", MM=f"{created.month:02d}", REFID=ref_id, number=number
-        )
+        fragment = self.paragraph.format(**_fields(ref_id, created), number=number)
+        return self.cable_url(ref_id, created) + fragment
+
+
+def _fields(ref_id: str, created: datetime) -> dict[str, str]:
+    return {"YYYY": f"{created.year:04d}", "MM": f"{created.month:02d}", "REFID": ref_id}
 
 
 DEFAULT_PERMALINKS = PermalinkTemplate()

@@ -1,9 +1,9 @@
-"""`cablebot`: the entry point. Keeps start-up light: heavy libraries load inside the commands that use them."""
+"""`cablebot`: the entry point. Start-up stays light: heavy libraries load inside the commands using them."""
 
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 
 import typer
 
@@ -18,7 +18,7 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     text = "text"
     json = "json"
 
@@ -31,11 +31,7 @@ CONFIG_OPTION = typer.Option(
 
 def _register_commands() -> None:
     # Each module adds its commands to `app`; their heavy imports happen inside the commands.
-    from bot.cli import cables_cmd  # noqa: F401
-    from bot.cli import picks_cmd  # noqa: F401
-    from bot.cli import post_cmd  # noqa: F401
-    from bot.cli import preview_cmd  # noqa: F401
-    from bot.cli import worker_cmd  # noqa: F401
+    from bot.cli import cables_cmd, picks_cmd, post_cmd, preview_cmd, worker_cmd  # noqa: F401
 
 
 def main() -> None:
@@ -51,5 +47,6 @@ def fail(message: str, code: int = 1) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(Text.assemble(("error: ", "bold red"), message))
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console.print(Text.assemble(("error: ", "bold red"), message))
     sys.exit(code)

@@ -31,6 +31,9 @@ def post(
     account: str | None = typer.Option(
         None, "--account", "-a", help="The account ([accounts.NAME] in the config). Default: the only one."
     ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show what would be posted; publish nothing and record nothing."
+    ),
     force: bool = typer.Option(False, "--force", help="Post it again even if this account already did."),
     output: OutputFormat = FORMAT_OPTION,
     config: str | None = CONFIG_OPTION,
@@ -50,7 +53,10 @@ def post(
     name, table = choose_account(settings, account)
     cls = network_class(str(table["network"]))
     with open_store() as store:
-        network = cls.from_account(name, table, os.environ, DatabaseSessions(store.engine))
+        # A dry run goes through the same choice, refusal and rendering as a post and stops before the
+        # first write: its network is not even built (no SDK, no session, no secret needed to preview).
+        sessions = DatabaseSessions(store.engine)
+        network = None if dry_run else cls.from_account(name, table, os.environ, sessions)
         ledger = Ledger(store.engine)
         cable = store.get_cable(ref_id.strip().upper(), settings.permalinks)
         number = paragraph.strip() if paragraph else _best_paragraph(store, settings, cable, name, ledger)
@@ -63,12 +69,48 @@ def post(
         thread = render_thread(cable, found, network=cls.name, rules=cls.text_rules(table),
                                templates=TemplateSet.from_config(settings),
                                min_quote_share=min_quote_share(settings))
+        if network is None:
+            _print_dry_run(name, generation, thread, output)
+            return
         outcome = publish_thread(ledger, network, account=name, thread=thread, generation=generation,
                                  paragraph_id=ledger.paragraph_id(cable.ref_id, found.number),
                                  policy=RetryPolicy(), retry_rejected=True)
     _print_entries(outcome.entries, output)
     if outcome.error:
         fail(str(outcome.error))
+
+
+def _print_dry_run(account: str, generation: int, thread: Any, output: OutputFormat) -> None:
+    """The thread a post would publish, shaped like `post`'s own output, with status `dry-run`."""
+    parts = len(thread.posts)
+    rows = [
+        {
+            "account": account,
+            "network": thread.network,
+            "ref_id": thread.ref_id,
+            "paragraph": thread.paragraph,
+            "generation": generation,
+            "position": position,
+            "parts": parts,
+            "status": "dry-run",
+            "text": p.text,
+            "length": p.length,
+            "limit": p.limit,
+            "permalink": thread.permalink,
+            "remote_id": None,
+            "url": None,
+        }
+        for position, p in enumerate(thread.posts, start=1)
+    ]
+    if output is OutputFormat.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    again = f", generation {generation} (posted before; --force)" if generation else ""
+    print(f"dry run: {account} ({thread.network}) would post {thread.ref_id} paragraph {thread.paragraph}"
+          f"{again} in {parts} post{'s' if parts > 1 else ''}; nothing was published or recorded")
+    for row in rows:
+        print(f"--- {row['position']}/{parts} ({row['length']}/{row['limit']})")
+        print(row["text"])
 
 
 @app.command()

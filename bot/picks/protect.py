@@ -138,7 +138,7 @@ def find_markers(text: str, extra: Iterable[str] = ()) -> list[re.Match[str] | t
     # Nearly every paragraph has no marker: a substring test first keeps the regexes off them.
     if "rotect" in text or "ROTECT" in text:
         found.extend(_MARKER.finditer(text))
-        if not _is_shouting(text):
+        if "PROTECT" in text and not _is_shouting(text):
             found.extend(_SHOUTED.finditer(text))
     if extra:
         lower = text.lower()
@@ -196,7 +196,11 @@ def protected_names_before(text: str, at: int) -> list[str]:
 
 
 def _is_shouting(text: str) -> bool:
-    letters = [c for c in text[:400] if c.isalpha()]
+    head = text[:400]
+    if head.isascii():  # an ASCII upper-case character is a letter: count both in C
+        letters, upper = sum(map(str.isalpha, head)), sum(map(str.isupper, head))
+        return bool(letters) and upper > 0.85 * letters
+    letters = [c for c in head if c.isalpha()]
     return bool(letters) and sum(c.isupper() for c in letters) > 0.85 * len(letters)
 
 

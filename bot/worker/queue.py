@@ -75,6 +75,15 @@ def pending(store: Store) -> list[QueueEntry]:
         return [QueueEntry(**r) for r in rows]
 
 
+def finished(store: Store, limit: int) -> list[QueueEntry]:
+    """The newest entries the worker closed as served (`done_at`, see bot.picks.next.finish_served_queue)."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(queue).where(queue.c.done_at.is_not(None)).order_by(queue.c.done_at.desc()).limit(limit)
+        ).mappings()
+        return [QueueEntry(**r) for r in rows]
+
+
 def progress(store: Store, entry: QueueEntry, accounts: list[str], wanted: int) -> dict[str, int]:
     """How many of the cable's paragraphs each account posted since the editor queued it (the picker
     serves a queued cable until `[picks] queue_paragraphs` of them are out, see bot.picks.next)."""

@@ -354,11 +354,13 @@ class Worker:
     def _candidates(self, account: Account) -> Iterator[tuple[str, str, int | None]]:
         """The account's next paragraphs, best first: the editors' queue, then the picker's choice; never
         one whose post the network rejected for good (that waits for an editor, not for the next slot)."""
-        from bot.picks.next import choose_next
+        from bot.picks.next import choose_next, finish_served_queue
         from bot.picks.settings import parse_picks
 
         if self._pick_settings is None:
             self._pick_settings = parse_picks(self.config.picks, self.config.where())
+        with self.store.write() as conn:  # queued cables already served leave the queue (and `status`)
+            finish_served_queue(conn, [a.name for a in self.served()], self._pick_settings, self.clock())
         offered: set[tuple[str, str]] = set()
         for n in (1, PICK_CANDIDATES):  # more than the best only when the best cannot be posted
             with self.store.read() as conn:

@@ -5,14 +5,14 @@ workers run, on any replica."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bot.config import Config
 from bot.store import Store
 from bot.worker import slots
-from bot.worker.queue import pending, progress
+from bot.worker.queue import finished, pending, progress
 from bot.worker.run import prepare_account
 
 NEXT_SLOTS = 3
@@ -44,12 +44,14 @@ class WorkerStatus:
     queue: list[dict[str, Any]]
     recent_posts: list[dict[str, Any]]
     failures: list[dict[str, Any]]
+    queue_done: list[dict[str, Any]] = field(default_factory=list)  # served, newest first
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "accounts": [a.as_dict() for a in self.accounts],
             "paused": [a.as_dict() for a in self.accounts if a.paused_until],
             "queue": self.queue,
+            "queue_done": self.queue_done,
             "recent_posts": self.recent_posts,
             "failures": self.failures,
         }
@@ -88,11 +90,16 @@ def worker_status(
     for entry in pending(store):
         served = progress(store, entry, [a.name for a in accounts], wanted)
         if served and all(n >= wanted for n in served.values()):
-            continue  # every account has posted what the editor asked for
+            continue  # every account has posted what the editor asked for; the next slot closes it
         queue.append({
             "ref_id": entry.ref_id, "account": entry.account, "requested_at": entry.requested_at.isoformat(),
             "requested_by": entry.requested_by, "paragraphs_wanted": wanted, "posted": served,
         })
+    queue_done = [
+        {"ref_id": e.ref_id, "account": e.account, "requested_at": e.requested_at.isoformat(),
+         "requested_by": e.requested_by, "done_at": e.done_at.isoformat() if e.done_at else None}
+        for e in finished(store, recent)
+    ]
     ledger = Ledger(store.engine)
     recent_posts = [e.as_dict() for e in ledger.history(limit=recent)]
     failures: list[dict[str, Any]] = []
@@ -110,7 +117,7 @@ def worker_status(
         )
     for entry in _unsettled(store, recent, (FAILED, UNKNOWN)):
         failures.append({"kind": "post", **entry.as_dict(), "reason": entry.error})
-    return WorkerStatus(accounts, queue, recent_posts, failures)
+    return WorkerStatus(accounts, queue, recent_posts, failures, queue_done)
 
 
 def _unsettled(store: Store, limit: int, statuses: tuple[str, ...]) -> list:

@@ -79,6 +79,68 @@ def test_post_without_a_paragraph_takes_the_best_one_not_yet_posted(cli, outbox_
     assert chosen[0] != chosen[1]
 
 
+def ledger_rows(cli) -> list:
+    return json.loads(cli("history", "--format", "json").stdout)
+
+
+def test_a_dry_run_shows_the_posts_and_neither_publishes_nor_records(cli, outbox_config):
+    config, outbox = outbox_config
+    result = cli("post", "08ASTANA2079", "-p", "3", "--dry-run", "--config", config, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert rows
+    assert {(r["account"], r["network"], r["status"]) for r in rows} == {("local", "outbox", "dry-run")}
+    assert [r["position"] for r in rows] == list(range(1, len(rows) + 1))
+    text = "\n".join(r["text"] for r in rows)
+    assert "https://wikileaks.org/cable/2008/10/08ASTANA2079.html#par3" in text
+    assert "#cablegate" in text and "#08ASTANA2079" in text
+    assert not outbox.exists()
+    assert ledger_rows(cli) == []
+
+    people = cli("post", "08ASTANA2079", "-p", "3", "--dry-run", "--config", config)
+    assert people.exit_code == 0, people.stderr
+    assert "dry run" in people.stdout and "local (outbox)" in people.stdout
+    assert all(r["text"] in people.stdout for r in rows)
+    assert not outbox.exists() and ledger_rows(cli) == []
+
+
+def test_a_dry_run_renders_exactly_what_the_post_then_publishes(cli, outbox_config):
+    config, outbox = outbox_config
+    dry = cli("post", "08ASTANA2079", "--dry-run", "--config", config, "--format", "json")
+    assert dry.exit_code == 0, dry.stderr
+    planned = json.loads(dry.stdout)
+    real = cli("post", "08ASTANA2079", "--config", config, "--format", "json")
+    assert real.exit_code == 0, real.stderr
+    [line] = [json.loads(x) for x in outbox.read_text(encoding="utf-8").splitlines()]
+    assert (line["paragraph"], line["posts"]) == (planned[0]["paragraph"], [r["text"] for r in planned])
+    # Once posted, a dry run refuses it as the post would, and with --force shows the next generation.
+    again = cli("post", "08ASTANA2079", "-p", line["paragraph"], "--dry-run", "--config", config)
+    assert again.exit_code == 1 and "already posted" in again.stderr and "Traceback" not in again.stderr
+    forced = cli("post", "08ASTANA2079", "-p", line["paragraph"], "--dry-run", "--force", "--config", config,
+                 "--format", "json")
+    assert forced.exit_code == 0 and {r["generation"] for r in json.loads(forced.stdout)} == {1}
+    assert len(outbox.read_text(encoding="utf-8").splitlines()) == 1
+    assert len(ledger_rows(cli)) == len(planned)
+
+
+def test_a_dry_run_needs_no_secret_and_calls_no_network(cli, tmp_path):
+    assert cli("ingest", "--sample").exit_code == 0
+    config = write_config(tmp_path, """
+[accounts.newsroom-bsky]
+network = "bluesky"
+service = "http://127.0.0.1:9"
+handle = "newsroom.example"
+password_env = "DRY_RUN_TEST_UNSET_PASSWORD"
+""")
+    result = cli("post", "08ASTANA2079", "-p", "3", "--dry-run", "--config", config, "--format", "json",
+                 env={"DRY_RUN_TEST_UNSET_PASSWORD": None})
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert {r["network"] for r in rows} == {"bluesky"}
+    assert all(r["length"] <= 300 for r in rows)
+    assert ledger_rows(cli) == []
+
+
 def test_post_names_the_accounts_when_several_exist_and_none_is_chosen(cli, tmp_path):
     two = LOCAL.format(path=tmp_path / "a") + LOCAL.replace("local", "other").format(path=tmp_path / "b")
     config = write_config(tmp_path, two)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 
 from bot.config import Config
 from bot.ingest import ingest
 from bot.picks import batch_scorer
-from bot.picks.next import choose_next
+from bot.picks.next import choose_next, finish_served_queue
 from bot.picks.settings import PickSettings, parse_picks
-from bot.store.ledger import FAILED, Ledger
+from bot.store.ledger import FAILED, PLANNED, SENDING, SENT, UNKNOWN, Ledger
 from bot.store.schema import queue
 from tests.support import make_cable
 
@@ -88,9 +88,33 @@ def test_a_paragraph_is_never_posted_twice_by_one_account(filled):
     assert nxt(filled, account="other") == [("09ALPHA1", "1")]  # another account may post it
 
 
-def test_a_failed_post_does_not_count_as_posted(filled):
-    post(filled, "news", "09ALPHA1", "1", at=NOW - timedelta(days=30), status=FAILED)
-    assert nxt(filled) == [("09ALPHA1", "1")]
+@pytest.mark.parametrize("status", [FAILED, PLANNED, SENDING, UNKNOWN, SENT])
+def test_a_paragraph_with_any_ledger_row_is_never_chosen_again(filled, status):
+    # A rejected post waits for an editor (`post --force`): choosing it again would meet the same
+    # rejection at every slot. Unsettled rows are the worker's to resume, not the picker's to repeat.
+    post(filled, "news", "09ALPHA1", "1", at=NOW - timedelta(days=30), status=status)
+    assert ("09ALPHA1", "1") not in nxt(filled, n=10)
+    assert nxt(filled, account="other") == [("09ALPHA1", "1")]
+
+
+def test_a_failed_post_neither_comes_back_nor_opens_the_same_cable_window(filled):
+    post(filled, "news", "09ALPHA1", "1", at=NOW - timedelta(minutes=5), status=FAILED)
+    assert nxt(filled) == [("09ALPHA1", "3")]  # nothing went out from the cable: no window
+
+
+def test_a_forced_generation_that_failed_keeps_the_paragraph_out_too(filled):
+    ledger = Ledger(filled.engine, clock=lambda: NOW - timedelta(days=30))
+    for generation, status in ((0, SENT), (1, FAILED)):
+        [entry] = ledger.plan(
+            account="news",
+            network="outbox",
+            ref_id="09ALPHA1",
+            paragraph="1",
+            generation=generation,
+            texts=["again"],
+        )
+        ledger.mark(entry.id, status)
+    assert ("09ALPHA1", "1") not in nxt(filled, n=10)
 
 
 def test_no_two_posts_from_one_cable_within_the_window(filled):
@@ -98,6 +122,27 @@ def test_no_two_posts_from_one_cable_within_the_window(filled):
     assert all(ref_id != "09ALPHA1" for ref_id, _ in nxt(filled, n=10))
     wide = parse_picks({"same_cable_window": "2h", "variety": {"origin_penalty": 0, "year_penalty": 0}})
     assert ("09ALPHA1", "3") in nxt(filled, settings=wide, n=10)
+
+
+def test_the_window_ends_exactly_its_length_after_the_cables_last_post(filled):
+    plain = parse_picks({"same_cable_window": "6h", "variety": {"origin_penalty": 0, "year_penalty": 0}})
+    post(filled, "news", "09ALPHA1", "1", at=NOW - timedelta(hours=6) + timedelta(seconds=1))
+    assert ("09ALPHA1", "3") not in nxt(filled, settings=plain, n=10)
+    later = NOW + timedelta(seconds=2)  # the post is now 6h and 1s old
+    assert nxt(filled, settings=plain, now=later) == [("09ALPHA1", "3")]
+
+
+def test_the_window_holds_however_many_cables_the_account_posted_in_it(store):
+    many = [
+        make_cable(
+            f"09MANY{i}", [GREAT, FAIR], origin=f"Embassy {i}", created=datetime(2009, 1, 5, tzinfo=UTC)
+        )
+        for i in range(60)
+    ]
+    ingest(many, store, scorer=batch_scorer(Config(path=None)))
+    for i, cable in enumerate(many[:59]):
+        post(store, "news", cable.ref_id, "1", at=NOW - timedelta(minutes=i + 1))
+    assert [ref_id for ref_id, _ in nxt(store, n=5)] == ["09MANY59"]  # the one not posted from lately
 
 
 def test_a_listing_takes_each_cable_once(filled):
@@ -120,6 +165,66 @@ def test_the_editors_queue_comes_first_and_serves_a_few_paragraphs(filled):
     assert second[0][0] == "06DELTA4" and second[0][1] != first.number  # the queue overrides the window
     post(filled, "news", "06DELTA4", second[0][1], at=NOW - timedelta(minutes=10))
     assert nxt(filled)[0] == ("09ALPHA1", "1")  # nothing left to serve
+
+
+def queue_for(store, ref_id, account=None, at=NOW - timedelta(hours=1)) -> int:
+    with store.write() as conn:
+        return conn.execute(
+            insert(queue).values(ref_id=ref_id, account=account, requested_at=at).returning(queue.c.id)
+        ).scalar_one()
+
+
+def finish(store, accounts=("news",), settings=None, now=NOW) -> list[int]:
+    with store.write() as conn:
+        return finish_served_queue(conn, list(accounts), settings or PickSettings(), now)
+
+
+def done_at(store, entry_id):
+    with store.read() as conn:
+        return conn.execute(select(queue.c.done_at).where(queue.c.id == entry_id)).scalar_one()
+
+
+def test_a_queue_entry_is_done_once_it_served_queue_paragraphs_posts(filled):
+    entry = queue_for(filled, "09ALPHA1", "news")
+    two = parse_picks({"queue_paragraphs": 2})
+    post(filled, "news", "09ALPHA1", "1", at=NOW - timedelta(hours=2))  # before the editor asked
+    post(filled, "news", "09ALPHA1", "3", at=NOW - timedelta(minutes=40))
+    assert finish(filled, settings=two) == [] and done_at(filled, entry) is None
+    assert nxt(filled, settings=two)[0] == ("09ALPHA1", "2")  # still served
+    post(filled, "news", "09ALPHA1", "2", at=NOW - timedelta(minutes=20), status=FAILED)
+    assert finish(filled, settings=two) == [entry]  # ¶2 was rejected: nothing postable left
+    assert done_at(filled, entry) == NOW
+    assert finish(filled, settings=two, now=NOW + timedelta(hours=1)) == []  # closed once
+    assert done_at(filled, entry) == NOW
+
+
+def test_a_queue_entry_is_done_when_the_count_is_reached(filled):
+    entry = queue_for(filled, "09ALPHA1", "news")
+    one = parse_picks({"queue_paragraphs": 1})
+    post(filled, "news", "09ALPHA1", "1", at=NOW - timedelta(minutes=30), status=FAILED)
+    assert finish(filled, settings=one) == []  # a rejected post serves nobody
+    post(filled, "news", "09ALPHA1", "3", at=NOW - timedelta(minutes=20))
+    assert finish(filled, settings=one) == [entry]
+
+
+def test_a_queue_entry_for_every_account_is_done_when_each_account_is_served(filled):
+    entry = queue_for(filled, "08BETA2")
+    for number in ("1", "2"):  # 08BETA2 has two paragraphs: serving it takes both
+        post(filled, "news", "08BETA2", number, at=NOW - timedelta(minutes=30))
+    assert finish(filled, accounts=("news", "other")) == []
+    assert nxt(filled, account="other")[0][0] == "08BETA2"
+    for number in ("1", "2"):
+        post(filled, "other", "08BETA2", number, at=NOW - timedelta(minutes=20))
+    assert finish(filled, accounts=("news", "other")) == [entry]
+    assert done_at(filled, entry) == NOW
+
+
+def test_a_done_queue_entry_is_not_served_any_more(filled):
+    entry = queue_for(filled, "06DELTA4", "news")
+    assert nxt(filled)[0][0] == "06DELTA4"
+    with filled.write() as conn:
+        conn.execute(update(queue).where(queue.c.id == entry).values(done_at=NOW - timedelta(minutes=1)))
+    assert nxt(filled)[0] == ("09ALPHA1", "1")
 
 
 def test_a_queue_entry_for_another_account_is_not_served(filled):
