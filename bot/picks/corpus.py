@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 
 from bot.model import Cable
 from bot.picks.signals import terms
@@ -40,6 +41,12 @@ class CorpusDelta:
             for term in paragraph_terms:
                 self.df[term] += sign
         self.paragraphs += sign
+
+    def add_paragraphs(self, paragraph_terms: Iterable[frozenset[str]]) -> None:
+        """Many paragraphs' distinct terms at once (one C-level count for a whole batch)."""
+        counted = list(paragraph_terms)
+        self.df.update(chain.from_iterable(counted))
+        self.paragraphs += len(counted)
 
     def add_cable(self, cable: Cable) -> None:
         for p in cable.paragraphs:

@@ -10,8 +10,7 @@ stored paragraph again against the current statistics and config (`cablebot pick
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, func, select
@@ -89,10 +88,17 @@ def write_scores(conn: Connection, rows: Sequence[tuple[int, int, Score]]) -> No
         f"UPDATE paragraphs SET score = {q}, blocked = {q}, block_reason = {q}, reasons = {q} "
         f"WHERE cable_id = {q} AND position = {q}",
         [
-            (s.value, s.blocked, s.block_reason, json.dumps(dict(s.reasons)), cable_id, position)
+            (s.value, s.blocked, s.block_reason, reasons_json(s.reasons), cable_id, position)
             for cable_id, position, s in rows
         ],
     )
+
+
+def reasons_json(reasons: Mapping[str, float]) -> str:
+    """The reasons as compact JSON. Built directly: json.dumps sets up an encoder for every call, which
+    at ingest (once per paragraph) costs more than the rest of the write. The keys are signal names
+    (and "boost"), plain identifiers; a float's repr is its JSON."""
+    return "{" + ",".join([f'"{name}":{share!r}' for name, share in reasons.items()]) + "}"
 
 
 def log_releases(cable: Cable, scores: Sequence[Score]) -> None:
@@ -164,8 +170,7 @@ def score_saved(
     for s in written:
         delta.remove_texts(s.replaced)
         readings[s.cable_id] = [read(p.text) for p in s.cable.paragraphs]  # read once: for both uses
-        for r in readings[s.cable_id]:
-            delta.add_terms(r.terms)
+    delta.add_paragraphs(r.terms for cable_readings in readings.values() for r in cable_readings)
     cache.refresh(conn, set(delta.df))
     cache.add(delta)
     rows: list[tuple[int, int, Score]] = []

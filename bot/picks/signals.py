@@ -410,7 +410,7 @@ def _us_side(text: str, lower_text: str, lower: list[str], distinct: set[str]) -
     Words inside quotation marks are the quoted speaker's ("'We will never accept it,' the minister said"),
     so they are left out."""
     said, subjects = lower, distinct & _US_SUBJECTS_SLASHED
-    if not subjects:
+    if not subjects or _US_VERBS.isdisjoint(distinct):
         return 0
     if '"' in text or "“" in text:
         said = words(_DOUBLE_QUOTED.sub(" ", lower_text))
@@ -483,6 +483,27 @@ _QUOTE = re.compile(
     r"|(?<![\w’'])'([^'\n]{3,120})'(?![A-Za-z])"
     r"|&([A-Za-z][^&\n]{2,300}?)8(?![0-9])"
 )
+_OPENERS = ('"', "“", "'", "&")
+
+
+def _quotes(text: str) -> list[re.Match[str]]:
+    """What `_QUOTE.finditer(text)` finds, tried only where a quote can open: at each quotation mark,
+    apostrophe or ampersand (a match begins with one), instead of scanning every character."""
+    starts: list[int] = []
+    for opener in _OPENERS:
+        i = text.find(opener)
+        while i >= 0:
+            starts.append(i)
+            i = text.find(opener, i + 1)
+    starts.sort()
+    found: list[re.Match[str]] = []
+    end = 0
+    match = _QUOTE.match
+    for i in starts:
+        if i >= end and (m := match(text, i)) is not None:
+            found.append(m)
+            end = m.end()
+    return found
 
 
 def quotation(p: Passage) -> float:
@@ -490,10 +511,8 @@ def quotation(p: Passage) -> float:
     word), verbs of saying a little, since every cable is reported speech."""
     text = p.text
     quoted = 0.0
-    # Start the scan at the first character that can open a quote: most paragraphs have none, or late.
     if '"' in text or "“" in text or " '" in text or "&" in text:
-        found = [i for i in (text.find('"'), text.find("“"), text.find("'"), text.find("&")) if i >= 0]
-        for m in _QUOTE.finditer(text, min(found)):
+        for m in _quotes(text):
             words = (m.group(1) or m.group(2) or m.group(3)).count(" ") + 1
             quoted += min(0.45, 0.1 + 0.04 * words)
     r = p.reading

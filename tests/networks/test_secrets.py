@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -28,12 +29,16 @@ from tests.networks.test_cli import write_config
 from tests.peers.mastodon import mastodon_instance
 from tests.peers.x import x_api
 
+# Fresh values each run, so that no test secret can be found by searching the code.
 SECRETS = {
-    "SECRET_TEST_MASTODON_TOKEN": "masto-secret-token-a1b2c3d4e5",
-    "SECRET_TEST_X_CONSUMER_KEY": "x-consumer-key-f6g7h8",
-    "SECRET_TEST_X_CONSUMER_SECRET": "x-consumer-secret-i9j0k1l2",
-    "SECRET_TEST_X_ACCESS_TOKEN": "x-access-token-m3n4o5p6",
-    "SECRET_TEST_X_ACCESS_TOKEN_SECRET": "x-access-secret-q7r8s9t0",
+    name: f"{prefix}-{secrets.token_hex(8)}"
+    for name, prefix in {
+        "SECRET_TEST_MASTODON_TOKEN": "masto-token",
+        "SECRET_TEST_X_CONSUMER_KEY": "x-consumer-key",
+        "SECRET_TEST_X_CONSUMER_SECRET": "x-consumer-secret",
+        "SECRET_TEST_X_ACCESS_TOKEN": "x-access-token",
+        "SECRET_TEST_X_ACCESS_TOKEN_SECRET": "x-access-secret",
+    }.items()
 }
 X_TABLE = {
     "network": "x",
