@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from bot.model import Cable
 from bot.picks.protect import protect_cable
 from bot.picks.settings import PickSettings
-from bot.picks.signals import SIGNALS, Passage, Reading
+from bot.picks.signals import SIGNALS, Passage, Reading, Signal
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _phrases(words: Sequence[str]) -> re.Pattern[str] | None:
 class _Compiled:
     boost: re.Pattern[str] | None
     block: re.Pattern[str] | None
-    weighted: tuple[tuple[str, float], ...]
+    weighted: tuple[tuple[str, float, Signal], ...]  # the signals that count: name, weight, function
 
 
 _compiled: dict[int, tuple[PickSettings, _Compiled]] = {}
@@ -64,7 +64,9 @@ def _compile(settings: PickSettings) -> _Compiled:
         boost=_phrases(settings.boost),
         block=_phrases(settings.block),
         weighted=tuple(
-            (name, settings.weights.get(name, 0.0)) for name in SIGNALS if settings.weights.get(name)
+            (name, settings.weights[name], signal)
+            for name, signal in SIGNALS.items()
+            if settings.weights.get(name)
         ),
     )
     if len(_compiled) > 16:
@@ -75,17 +77,20 @@ def _compile(settings: PickSettings) -> _Compiled:
 
 def score_passage(p: Passage, settings: PickSettings) -> dict[str, float]:
     """Each signal's share of the score (weight x value), rounded for people; zero shares left out."""
-    compiled = _compile(settings)
+    return _shares(p, _compile(settings), settings.weights.get("boost", 0.0))
+
+
+def _shares(p: Passage, compiled: _Compiled, boost_weight: float) -> dict[str, float]:
     reasons: dict[str, float] = {}
-    for name, weight in compiled.weighted:
-        value = SIGNALS[name](p)
+    for name, weight, signal in compiled.weighted:
+        value = signal(p)
         if value:
             share = round(weight * value, 3)
             if share:
                 reasons[name] = share
     if compiled.boost is not None:
         hits = len(compiled.boost.findall(p.text))
-        share = round(settings.weights.get("boost", 0.0) * hits, 3)
+        share = round(boost_weight * hits, 3)
         if share:
             reasons["boost"] = share
     return reasons
@@ -102,16 +107,20 @@ def score_cable(
     term, `total`: paragraphs in the corpus). Pure: the same inputs give the same scores. `readings`
     (one per paragraph) saves reading the texts again when the caller has read them already."""
     compiled = _compile(settings)
+    boost_weight = settings.weights.get("boost", 0.0)
     df = df if df is not None else {}
-    protection = protect_cable(cable, settings.protect_patterns, settings.protect_names)
+    blocked_by_protection = protect_cable(cable, settings.protect_patterns, settings.protect_names).blocked
+    excluded = cable.ref_id in settings.exclude_cables
+    exclude_paragraphs = settings.exclude_paragraphs
+    block = compiled.block
     scores: list[Score] = []
     for i, para in enumerate(cable.paragraphs):
         given = readings[i] if readings is not None else None
-        reasons = score_passage(Passage(para, cable, i, df, total, given), settings)
+        reasons = _shares(Passage(para, cable, i, df, total, given), compiled, boost_weight)
         value = round(sum(reasons.values()), 3)
         reason: str | None = None
         released: str | None = None
-        if (protected := protection.reason(i)) is not None:
+        if (protected := blocked_by_protection.get(i)) is not None:
             release = settings.release_for(cable.ref_id, para.number)
             if release is None:
                 reason = protected  # the weightiest reason first: safety before anything else
@@ -120,11 +129,11 @@ def score_cable(
         if reason is None:
             if para.url is None:
                 reason = f"not citable: the original site gives paragraph {para.number} no anchor of its own"
-            elif cable.ref_id in settings.exclude_cables:
+            elif excluded:
                 reason = "excluded by an editor: [picks] exclude_cables"
-            elif f"{cable.ref_id}#{para.number}" in settings.exclude_paragraphs:
+            elif exclude_paragraphs and f"{cable.ref_id}#{para.number}" in exclude_paragraphs:
                 reason = "excluded by an editor: [picks] exclude_paragraphs"
-            elif compiled.block is not None and (m := compiled.block.search(para.text)):
+            elif block is not None and (m := block.search(para.text)):
                 reason = f"blocked keyword {m.group(0)!r}: [picks] block"
         scores.append(Score(value, reason is not None, reason, reasons, released))
     return tuple(scores)

@@ -6,9 +6,11 @@ with the corpus statistics) and returns a value in [0, 1]. A signal never decide
 so the reasons of a pick are simply each signal's share of the score.
 
 Speed matters: scoring runs at ingest on every paragraph of every cable and must cost a fraction of
-parsing. So a paragraph is read once (`Reading`): one pass of one regular expression splits it into
-words, and each distinct word is classified against all the word lists once per process (`_classify`,
-memoised), so that a signal is a few counts, not a scan. Phrases are matched as word pairs.
+parsing. So a paragraph is read once (`Reading`): C-level string methods split it into words (`words`),
+and each distinct word is classified against all the word lists once per process (`_classify`,
+memoised), so that a signal is a few set operations and counts, not a scan. Phrases are matched as word
+pairs, and only when their rarer word is present; a regular expression runs only where a cheap test
+says it can match.
 """
 
 from __future__ import annotations
@@ -236,6 +238,7 @@ for _name, _text in _SOURCES.items():
     for _pair in _p:
         _PAIRS[_pair] = _PAIRS.get(_pair, 0) | _BIT[_name]
 _TITLE_WORDS = frozenset(TITLES.split()) | frozenset(t.upper() for t in TITLES.split())
+_TITLE_LOWER = frozenset(t.lower() for t in _TITLE_WORDS)
 
 _memo: dict[str, int] = {}  # word -> the word lists it belongs to, as bits
 _names: dict[str, tuple[str, ...]] = {}  # word -> the names of the word lists it belongs to
@@ -269,9 +272,6 @@ def _list_names(bits: int) -> tuple[str, ...]:
 
 def _learn(words: Iterable[str]) -> None:
     """Classify words seen for the first time, once per process (the vocabulary of the cables is finite)."""
-    if len(_known) > 1_000_000:  # a bound for very long runs over very varied text
-        for table in (_memo, _names, _known, _listed, _terms, _numerals):
-            table.clear()
     for word in words:
         bits = _classify(word)
         _memo[word] = bits
@@ -303,7 +303,6 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
 # The text is read as ASCII bytes (anything else becomes "?", a separator like every character that is
 # not a letter, digit or hyphen); bytes.translate is one table lookup per byte, in C.
 _SEPARATORS = bytes(c if chr(c).isalnum() or c == ord("-") else ord(" ") for c in range(128)) + b" " * 128
-_SEPARATORS_LOWER = _SEPARATORS.lower()
 
 
 def words(text: str) -> list[str]:
@@ -355,16 +354,22 @@ def read(text: str) -> Reading:
     """Read a text once for every signal: the words are split with C-level string methods, and the word
     lists are matched by set intersections (C speed); the few Python loops run over hits, not over every
     word, because this runs on every paragraph at ingest."""
-    ascii_text = text.encode("ascii", "replace")
-    tokens = _split(ascii_text.translate(_SEPARATORS).decode("ascii"))
-    lower = _split(ascii_text.translate(_SEPARATORS_LOWER).decode("ascii"))
+    spaced = text.encode("ascii", "replace").translate(_SEPARATORS).decode("ascii")
+    tokens = _split(spaced)
+    lower = _split(spaced.lower())
     n = len(lower)
     # All-capitals telegrams: capitalisation says nothing about names there.
     shouting = text[:300].isupper()
     distinct = set(lower)
-    unknown = distinct - _known
-    if unknown:
+    if len(_known) > 1_000_000:  # a bound for very long runs over very varied text: start again
+        for table in (_memo, _names, _known, _listed, _terms, _numerals):
+            table.clear()
+    found_terms = distinct & _terms
+    others = distinct - found_terms  # stop words, numbers, short words: and any word not seen before
+    if unknown := others - _known:
         _learn(unknown)
+        found_terms |= unknown & _terms
+        others -= found_terms
     listed = distinct & _listed
     counts = dict.fromkeys(_LISTS, 0)
     for name in chain.from_iterable(map(_names.__getitem__, listed)):
@@ -377,14 +382,14 @@ def read(text: str) -> Reading:
                 if phrase in padded:
                     for name in names:
                         counts[name] += 1
-    titles = len(_TITLE_WORDS.intersection(tokens))
+    titles = 0 if _TITLE_LOWER.isdisjoint(distinct) else len(_TITLE_WORDS.intersection(tokens))
     capitalised = 0 if shouting else min(n, sum(map(str.istitle, tokens))) - titles
     lower_text = text.lower()
     us_side = _us_side(text, lower_text, lower, distinct)
     amounts = len(_AMOUNT.findall(lower_text)) if not distinct.isdisjoint(_UNIT_WORDS) else 0
     if "$" in text or "%" in text or "€" in text or "£" in text:
         amounts += text.count("$") + text.count("%") + text.count("€") + text.count("£")
-    numbers = len(distinct & _numerals)
+    numbers = len(others & _numerals)  # a numeral is never a term
     sentences = max(
         1, text.count(". ") + text.count("? ") + (1 if text.rstrip().endswith((".", "?", "!")) else 0)
     )
@@ -400,7 +405,7 @@ def read(text: str) -> Reading:
         numbers,
         sentences,
         deictic,
-        frozenset(distinct & _terms),
+        frozenset(found_terms),
         len(_PARA_NUMBER.findall(text)) if not distinct.isdisjoint(_PARA_WORDS) else 0,
     )
 
@@ -449,6 +454,10 @@ class Passage:
     @property
     def text(self) -> str:
         return self.paragraph.text
+
+    def __post_init__(self) -> None:
+        if self.given is not None:  # the reading is known: no need to go through the cached property
+            self.__dict__["reading"] = self.given
 
     @cached_property
     def reading(self) -> Reading:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.config import Config
 from bot.ingest import ingest
 from bot.picks import batch_scorer
-from bot.picks.persist import load_stats, rescore
+from bot.picks.persist import load_stats, reasons_json, rescore
 from bot.picks.settings import parse_picks
 from bot.picks.signals import terms
 from bot.store.schema import cables, corpus_terms, paragraphs
@@ -128,3 +132,13 @@ def test_statistics_kept_between_batches_match_a_fresh_count(store):
     assert df_of(store, "zanzibar") == 3 and df_of(store, "cloves") == 3
     with store.read() as conn:
         assert load_stats(conn, ["zanzibar"]).total == 6
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["quotation", "candour", "boilerplate", "boost"]),
+        st.floats(min_value=-50, max_value=50, allow_nan=False).map(lambda x: round(x, 3)),
+    )
+)
+def test_reasons_are_stored_as_json_that_reads_back_the_same(reasons: dict[str, float]) -> None:
+    assert json.loads(reasons_json(reasons)) == reasons

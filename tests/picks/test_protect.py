@@ -6,9 +6,11 @@ import logging
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.model import Cable
-from bot.picks.protect import protected_names_before
+from bot.picks.protect import _is_shouting, protected_names_before
 from bot.picks.score import ranked, score_cable, top_pick
 from bot.picks.settings import PickSettings, parse_picks
 from tests.picks.test_signals import cable_of
@@ -187,3 +189,9 @@ def test_real_cables_that_only_use_the_word_are_not_blocked(ref_id):
     cable = real(ref_id)
     order = ranked(cable, score_cable(cable, PickSettings()))
     assert not any(s.blocked and (s.block_reason or "").startswith("protected") for _, s in order)
+
+
+@given(st.text(alphabet=st.sampled_from([*"aZ .,9", "É", "é", "Ⓐ"]), max_size=500))
+def test_all_capitals_means_more_than_85_percent_of_the_letters_are_capitals(text: str) -> None:
+    letters = [c for c in text[:400] if c.isalpha()]
+    assert _is_shouting(text) == (bool(letters) and sum(c.isupper() for c in letters) > 0.85 * len(letters))

@@ -232,3 +232,37 @@ def test_every_signal_stays_in_its_range_on_any_text(text, number, mark):
     for name, signal in SIGNALS.items():
         value = signal(p)
         assert 0.0 <= value <= 1.0, name
+
+
+# --- Reading fast, reading the same -------------------------------------------------------------------
+
+# Text heavy in what the fast paths treat specially: hyphens, quotes, apostrophes, the cables' "&...8"
+# quotes, and characters beyond ASCII (letters among them, which are not word characters here).
+TRICKY = st.text(alphabet=st.sampled_from([*"ab AZ09-'\"“”’&8.,\n", "é", "ç", "İ", "ß", "中"]), max_size=80)
+
+
+@given(TRICKY | st.text(max_size=80))
+@settings(max_examples=300)
+def test_words_are_what_the_word_pattern_finds(text: str) -> None:
+    assert signals.words(text) == signals._WORD.findall(text)
+
+
+@given(TRICKY)
+@settings(max_examples=300)
+def test_quotes_are_found_as_the_quotation_pattern_finds_them(text: str) -> None:
+    assert [m.span() for m in signals._quotes(text)] == [m.span() for m in signals._QUOTE.finditer(text)]
+
+
+def test_a_word_list_is_matched_by_stem_and_by_whole_word() -> None:
+    counts = signals.read("He was furious and corrupt, the cronies said; the deal was refused.").counts
+    assert counts["candid"] == 3  # furious, corrupt*, cronies
+    assert counts["deal"] == 2  # deal, refus*
+
+
+def test_a_text_reads_the_same_whether_its_words_are_new_or_already_known() -> None:
+    text = 'Minister Zorblatt-Quix said: "the troops were a bribe," frankly. Reftel 12345 asked for cash.'
+    first = signals.read(text)  # Zorblatt-Quix: a word never seen before in this process
+    assert signals.read(text) == first
+    assert "zorblatt-quix" in first.terms
+    assert first.counts["candid"] >= 2 and first.counts["deal"] >= 2 and first.counts["backref"] == 1
+    assert first.numbers == 1  # 12345
