@@ -241,7 +241,7 @@ _TITLE_WORDS = frozenset(TITLES.split()) | frozenset(t.upper() for t in TITLES.s
 _TITLE_LOWER = frozenset(t.lower() for t in _TITLE_WORDS)
 
 _memo: dict[str, int] = {}  # word -> the word lists it belongs to, as bits
-_names: dict[str, tuple[str, ...]] = {}  # word -> the names of the word lists it belongs to
+_names: dict[str, tuple[tuple[str, str], ...]] = {}  # word -> (word list, root) of each list it is in
 _known: set[str] = set()  # every word classified so far
 _listed: set[str] = set()  # ... that belong to at least one word list
 _terms: set[str] = set()  # ... that the corpus statistics count (3+ letters, not a stop word)
@@ -270,6 +270,18 @@ def _list_names(bits: int) -> tuple[str, ...]:
     return tuple(name for name, bit in _LIST_BITS if bits & bit)
 
 
+def _roots(word: str, bits: int) -> tuple[tuple[str, str], ...]:
+    """Each word list a word is in, with the root it is counted under there: the stem it matched
+    ("terroris" for terrorist, terrorists, terrorism), else the word itself. A list counts distinct
+    roots, so one idea written three ways is one hit, not three."""
+    found = []
+    for name in _list_names(bits):
+        exact, stems = _WORDS[name]
+        root = word if word in exact else next((s for s in stems if word.startswith(s)), word)
+        found.append((name, root))
+    return tuple(found)
+
+
 def _learn(words: Iterable[str]) -> None:
     """Classify words seen for the first time, once per process (the vocabulary of the cables is finite)."""
     for word in words:
@@ -278,7 +290,7 @@ def _learn(words: Iterable[str]) -> None:
         _known.add(word)
         if bits:
             _listed.add(word)
-            _names[word] = _list_names(bits)
+            _names[word] = _roots(word, bits)
         if len(word) >= 3 and word[0].isalpha() and word not in STOP:
             _terms.add(word)
         elif word.isdigit() and len(word) >= 3 and not (len(word) == 4 and word[:2] in ("19", "20")):
@@ -338,7 +350,7 @@ class Reading(NamedTuple):
 
     words: int
     shouting: bool
-    counts: Mapping[str, int]  # distinct words (and phrases) of each word list
+    counts: Mapping[str, int]  # distinct roots (and phrases) of each word list: stems count once
     titles: int
     capitalised: int
     us_side: int
@@ -372,7 +384,7 @@ def read(text: str) -> Reading:
         others -= found_terms
     listed = distinct & _listed
     counts = dict.fromkeys(_LISTS, 0)
-    for name in chain.from_iterable(map(_names.__getitem__, listed)):
+    for name, _root in set(chain.from_iterable(map(_names.__getitem__, listed))):
         counts[name] += 1
     keys = distinct & _PHRASE_KEYS
     if keys:

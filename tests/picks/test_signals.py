@@ -259,6 +259,14 @@ def test_a_word_list_is_matched_by_stem_and_by_whole_word() -> None:
     assert counts["deal"] == 2  # deal, refus*
 
 
+def test_one_stem_written_several_ways_counts_once() -> None:
+    # "terrorist", "terrorists", "terrorism": one idea, one hit; a topic repeated is not candour.
+    repeated = signals.read("The terrorist and the terrorists spoke of terrorism, terrorist-related.")
+    assert repeated.counts["candid"] == 1
+    varied = signals.read("The terrorist was corrupt, furious and paranoid.")
+    assert varied.counts["candid"] == 4
+
+
 def test_a_text_reads_the_same_whether_its_words_are_new_or_already_known() -> None:
     text = 'Minister Zorblatt-Quix said: "the troops were a bribe," frankly. Reftel 12345 asked for cash.'
     first = signals.read(text)  # Zorblatt-Quix: a word never seen before in this process
