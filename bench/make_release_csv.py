@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.sources.html_page import page_text
+from bot.sources.html_page import CABLE_TABLE, page_text
 
 REAL_ROWS = 251_287
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +36,7 @@ _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{1,2}:\d{2})")
 
 def page_row(page: str) -> tuple[str, str, str, str, str, str]:
     """(date, reference ID, origin, classification, header, body) of a cablegate page, as the CSV has them."""
-    table_at = page.index("<table class='cable'>")
+    table_at = CABLE_TABLE.search(page).start()
     table = page[table_at : page.index("</table>", table_at)]
     ref_id, created, _, classification, origin = (page_text(c).strip() for c in _CELL.findall(table)[:5])
     year, month, day, time = _DATE.fullmatch(created).groups()  # type: ignore[union-attr]

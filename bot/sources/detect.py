@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bot.sources.html_page import CABLE_TABLE
+
 HEAD_SIZE = 16384  # enough to reach the metadata line of a blog copy after its help text
 
 _HTML = re.compile(r"\s*(?:<\?xml|<!DOCTYPE\s+html|<html)", re.IGNORECASE)
@@ -25,7 +27,7 @@ def detect_format(head: str) -> str | None:
     """ "html", "text-export", "plain-text", "csv", or None when the text looks like no cable format."""
     if head.startswith("\ufeff"):
         head = head[1:]
-    if _HTML.match(head) or (head.lstrip().startswith("<") and "<table class='cable'>" in head):
+    if _HTML.match(head) or (head.lstrip().startswith("<") and CABLE_TABLE.search(head)):
         return "html"
     lines = head.split("\n", 6)
     if len(lines) >= 3 and _REF_ID.match(lines[0].strip()) and _EXPORT_DATE.match(lines[2].strip()):

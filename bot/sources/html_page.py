@@ -1,6 +1,6 @@
 """A page of the original cablegate site (Dec 2010 build), read with string operations for speed.
 
-Metadata comes from the visible text of the five cells of `<table class='cable'>` (the classification
+Metadata comes from the visible text of the five cells of the page's cable table (the classification
 link's `title=` attribute is wrong on the real pages). The second `<code><pre>` block is the cable text;
 its lines are separated by `&#x000A;`, and each line the site anchored carries `<a id='parN' ...>¶</a>`.
 Only `;`-terminated entities are decoded: a bare `&` in cable text is literal.
@@ -20,7 +20,8 @@ from bot.sources.cable_text import ANCHOR_MARK, cable_paragraphs, read_cable_tex
 
 FORMAT = "html"
 
-_TABLE_START = "<table class='cable'>"
+# The cable's metadata table; either quote style, as browsers and editors may rewrite the quotes.
+CABLE_TABLE = re.compile(r"""<table class=(['"])cable\1>""")
 _CELL = re.compile(r"<td>\s*<a\b[^>]*>(.*?)</a>\s*</td>", re.DOTALL)
 _TITLE = re.compile(r"<h3>Viewing cable ([^,<]*),\s*(.*?)</h3>", re.DOTALL)
 _ANCHOR = re.compile(r"<a id='par([^']*)' href='#par\1'>¶</a>")
@@ -67,11 +68,10 @@ def parse_datetime(value: str, *, where: str, what: str) -> datetime:
 
 
 def parse_html_page(text: str, *, where: str, permalinks: PermalinkTemplate = DEFAULT_PERMALINKS) -> Cable:
-    table_at = text.find(_TABLE_START)
-    if table_at < 0:  # the same page saved by a browser or an editor that rewrote the quotes
-        table_at = text.find('<table class="cable">')
-    if table_at < 0:
-        raise ParseError("not a cable page: no <table class='cable'> with the cable's metadata", where=where)
+    table = CABLE_TABLE.search(text)
+    if table is None:
+        raise ParseError("not a cable page: no table of class cable with the cable's metadata", where=where)
+    table_at = table.start()
     table_end = text.find("</table>", table_at)
     if table_end < 0:
         raise ParseError("truncated page: the metadata table is cut off", where=where)

@@ -31,13 +31,13 @@ from tests.peers.x import x_api
 
 # Fresh values each run, so that no test secret can be found by searching the code.
 SECRETS = {
-    name: f"{prefix}-{secrets.token_hex(8)}"
+    name: f"{prefix}-{secrets.token_hex(12)}"
     for name, prefix in {
-        "SECRET_TEST_MASTODON_TOKEN": "masto-token",
-        "SECRET_TEST_X_CONSUMER_KEY": "x-consumer-key",
-        "SECRET_TEST_X_CONSUMER_SECRET": "x-consumer-secret",
-        "SECRET_TEST_X_ACCESS_TOKEN": "x-access-token",
-        "SECRET_TEST_X_ACCESS_TOKEN_SECRET": "x-access-secret",
+        "SECRET_TEST_MASTODON_TOKEN": "mt",
+        "SECRET_TEST_X_CONSUMER_KEY": "ck",
+        "SECRET_TEST_X_CONSUMER_SECRET": "cs",
+        "SECRET_TEST_X_ACCESS_TOKEN": "at",
+        "SECRET_TEST_X_ACCESS_TOKEN_SECRET": "ats",
     }.items()
 }
 X_TABLE = {

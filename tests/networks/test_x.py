@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,11 +19,15 @@ from tests.peers.http_fake import Reply
 from tests.peers.x import x_api
 from tests.support import shared_dir
 
+# Fresh credentials each run: the fake X checks they come through, and no test secret sits in the code.
 ENV = {
-    "TEST_X_CONSUMER_KEY": "ck-4b1d9e2f",
-    "TEST_X_CONSUMER_SECRET": "cs-8e7a6c5d4b3a",
-    "TEST_X_ACCESS_TOKEN": "at-1460000000000000001-9f8e7d",
-    "TEST_X_ACCESS_TOKEN_SECRET": "ats-2c3d4e5f6a7b",
+    name: f"{prefix}-{secrets.token_hex(6)}"
+    for name, prefix in {
+        "TEST_X_CONSUMER_KEY": "ck",
+        "TEST_X_CONSUMER_SECRET": "cs",
+        "TEST_X_ACCESS_TOKEN": "at",
+        "TEST_X_ACCESS_TOKEN_SECRET": "ats",
+    }.items()
 }
 TABLE = {
     "network": "x",

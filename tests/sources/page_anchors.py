@@ -59,7 +59,7 @@ def _body(page: str) -> str:
 
 def page_metadata(page: str) -> tuple[str, ...]:
     """Reference ID, Created, Released, Classification, Origin: the visible text of the table's cells."""
-    table = page[page.index("<table class='cable'>") :]
+    table = page[page.index("class='cable'") :]
     table = table[: table.index("</table>")]
     cells = re.findall(r"<td>\s*<a[^>]*>(.*?)</a>\s*</td>", table, re.DOTALL)
     return tuple(html.unescape(c).strip() for c in cells[:5])
