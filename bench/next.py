@@ -111,9 +111,9 @@ def analyze(url: str) -> None:
 
 
 def time_next(url: str, now: datetime, rounds: int) -> dict[str, float]:
-    from bot.picks.next import choose_next
     from bot.picks.settings import PickSettings
     from bot.store import open_store
+    from bot.worker.choose import choose_next
 
     settings = PickSettings()
     timings = []

@@ -76,9 +76,9 @@ def next_(
 ) -> None:
     """What the bot would post next across the whole corpus, and why (nothing is posted)."""
     from bot.config import load_config
-    from bot.picks.next import choose_next
     from bot.picks.settings import parse_picks
     from bot.store import open_store
+    from bot.worker.choose import choose_next
 
     cfg = load_config(config)
     settings = parse_picks(cfg.picks, cfg.where())

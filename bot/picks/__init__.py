@@ -6,7 +6,6 @@
     score     the weighted signals, keywords, exclusions and blocks -> Score(value, blocked, reasons)
     corpus    document frequencies of terms over the ingested paragraphs
     persist   (edge) scores and statistics in the store, at ingest and on `cablebot pick --rescore`
-    next      (edge) what each account should post next: an indexed query over the stored scores
 
 `batch_scorer(config)` is the hook bot.ingest calls for every saved batch (see bot.ingest).
 """

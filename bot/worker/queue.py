@@ -1,7 +1,7 @@
 """The editors' queue: cables an editor wants posted in the next slots, ahead of the picker's own choice.
 
 `cablebot queue REFID [--account NAME]` adds a row to the store's `queue` table; the picker's `next`
-serves queued cables first (bot.picks.next). A cable must be in the store to be queued, and a named
+serves queued cables first (bot.worker.choose). A cable must be in the store to be queued, and a named
 account must exist in the config: both are checked here so the editor hears about it at once, not at
 the next slot.
 """
@@ -76,7 +76,8 @@ def pending(store: Store) -> list[QueueEntry]:
 
 
 def finished(store: Store, limit: int) -> list[QueueEntry]:
-    """The newest entries the worker closed as served (`done_at`, see bot.picks.next.finish_served_queue)."""
+    """The newest entries the worker closed as served (`done_at`; see
+    bot.worker.choose.finish_served_queue)."""
     with store.read() as conn:
         rows = conn.execute(
             select(queue).where(queue.c.done_at.is_not(None)).order_by(queue.c.done_at.desc()).limit(limit)
@@ -86,7 +87,7 @@ def finished(store: Store, limit: int) -> list[QueueEntry]:
 
 def progress(store: Store, entry: QueueEntry, accounts: list[str], wanted: int) -> dict[str, int]:
     """How many of the cable's paragraphs each account posted since the editor queued it (the picker
-    serves a queued cable until `[picks] queue_paragraphs` of them are out, see bot.picks.next)."""
+    serves a queued cable until `[picks] queue_paragraphs` of them are out, see bot.worker.choose)."""
     from sqlalchemy import func
 
     from bot.store.ledger import FAILED, posts

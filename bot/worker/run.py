@@ -354,8 +354,8 @@ class Worker:
     def _candidates(self, account: Account) -> Iterator[tuple[str, str, int | None]]:
         """The account's next paragraphs, best first: the editors' queue, then the picker's choice; never
         one whose post the network rejected for good (that waits for an editor, not for the next slot)."""
-        from bot.picks.next import choose_next, finish_served_queue
         from bot.picks.settings import parse_picks
+        from bot.worker.choose import choose_next, finish_served_queue
 
         if self._pick_settings is None:
             self._pick_settings = parse_picks(self.config.picks, self.config.where())

@@ -1,4 +1,6 @@
-"""What an account should post next (the edge of bot.picks that reads the store).
+"""What an account should post next: an indexed query over the picker's stored scores, the ledger and the
+editors' queue. It lives with the worker, the edge that reads both ends of the data flow (picks and the
+ledger), so that the picker itself never reads what was posted.
 
     choose_next(conn, account, settings, n=1) -> [Choice, ...]
 

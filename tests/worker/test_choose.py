@@ -10,10 +10,10 @@ from sqlalchemy import insert, select, update
 from bot.config import Config
 from bot.ingest import ingest
 from bot.picks import batch_scorer
-from bot.picks.next import choose_next, finish_served_queue
 from bot.picks.settings import PickSettings, parse_picks
 from bot.store.ledger import FAILED, PLANNED, SENDING, SENT, UNKNOWN, Ledger
 from bot.store.schema import queue
+from bot.worker.choose import choose_next, finish_served_queue
 from tests.support import make_cable
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
