@@ -33,7 +33,7 @@ CANDID = (
     # candour about the telling itself
     "frankly frank candid* privately confided confidential* blunt* unbeknownst secretly quipped joked "
     "joke joking laughed sarcastic* wryly ironic* admitted admits "
-    "in_private off_the behind_the let_slip in_fact real_reason real_motive "
+    "in_private off_the behind_the let_slip real_reason real_motive "
     # judgements of people
     "corrupt* incompeten* inept* paranoi* crazy mad insane clown* puppet* arrogan* vain vanity erratic* "
     "unpredictable weak weakness naive neophyte prickly flustered sheepish* embarrass* humiliat* furious "
@@ -41,10 +41,13 @@ CANDID = (
     "extravagan* macho playboy drunk* mistress* thug* autocrat* authoritarian dictator* megaloman* "
     "untrustworth* distrust* mistrust* disastrous* disaster distressing* disturbing* shocking* astonish* "
     "surprising* strangely dismal dire hypocri* cynical* populis* demagog* manipulat* obsess* emotional "
-    "nervous hurt upset frustrat* disappoint* exasperat* lament* complain* critici* denounc* accus* blame* "
-    "insult* rude* hostil* hatred hate enemy enemies rival* feud* not_trusted lack_trust lack_faith "
+    "nervous hurt upset frustrat* disappoint* exasperat* lament* complain* insult* rude* hostil* hatred "
+    "hate enemy enemies rival* feud* not_trusted lack_trust lack_faith "
+    # Not here: the verbs that report a public stance (criticised, blamed, accused, denounced) and the
+    # worries every cable reports ("fears that"): they are how cables describe any political quarrel,
+    # not a frank word; nor "in fact", a filler.
     # what was done, or is feared
-    "fear* afraid lies lied lying liar rigg* rig fraud* bribe* briber* kickback* embezzl* smuggl* stolen "
+    "afraid lies lied lying liar rigg* rig fraud* bribe* briber* kickback* embezzl* smuggl* stolen "
     "steal* theft launder* blackmail* "
     "intimidat* bully* bullied threaten* plot* conspira* coup coups scandal* tortur* assassinat* massacre* "
     "abuse* cover-up smokescreen double-dealing profit* abandon* overthrow* covert* spy spies spying defect* "
@@ -565,7 +568,9 @@ def figures(p: Passage) -> float:
 
 
 def candour(p: Passage) -> float:
-    """Evaluative or candid language: a frank opinion about a leader, fear, corruption, a private aside."""
+    """Evaluative or candid language: a frank opinion about a leader, corruption, a private aside. Not the
+    verbs that report a public stance (criticised, blamed, accused) nor "fears that": every political
+    quarrel and worry is told with them."""
     r = p.reading
     return _density(r.counts["candid"], r.words, 3)
 

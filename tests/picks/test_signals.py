@@ -216,6 +216,17 @@ def test_we_inside_a_quotation_is_the_speaker_not_the_us_side():
     assert signals.us_talking_points(unquoted) > 0.0
 
 
+def test_reporting_a_public_stance_is_not_candour():
+    # Every political quarrel is told with these verbs; a frank word is something else.
+    stance = passage(
+        "The opposition criticized the budget and blamed the government for the delays, accusing it "
+        "of neglect and denouncing its plans; business leaders fear that inflation will rise."
+    )
+    assert signals.candour(stance) == 0.0
+    frank = passage("The opposition leader privately called the minister corrupt and incompetent.")
+    assert signals.candour(frank) > 0.5
+
+
 def test_the_country_is_not_a_speaker():
     # "U.S." reads as the words "U" and "S", and "S" is also the Secretary of "A/S": the country is not.
     leslie = passage(
