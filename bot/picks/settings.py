@@ -53,7 +53,7 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "dependence": -1.5,
         "boilerplate": -4.0,
         "procedure": -1.0,
-        "us_talking_points": -2.0,
+        "us_talking_points": -1.5,
         "redaction": -3.0,
         "summary": -2.0,  # summaries pack every name and figure: they must be revealing to win
         "too_short": -3.0,

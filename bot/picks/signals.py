@@ -723,11 +723,13 @@ _NOT_NAMES = frozenset(
         "january february march april may june july august september october november december"
     )[0]
 )
-_US_OWN = frozenset(("The", "Then", "Former", "Acting", "Our", "American"))
+_US_OWN = frozenset(("The", "Then", "Our", "American"))
+_RANKS = frozenset(("Deputy", "Under", "Assistant", "Acting", "Former", "Special", "Senior"))
 _us_named: dict[int, tuple[Cable, frozenset[str]]] = {}
 _INTRODUCED_IN = 3  # cables introduce their people in the first paragraphs (the summary)
 # The US side's words of 3+ letters are among a reading's terms; "we", "A/S", "U/S" are looked for.
 _US_SPEAKER_TERMS = frozenset(w for w in _parse_list(US_SUBJECT)[0] if len(w) >= 3)
+_ANYONES = frozenset(("ambassador", "embassy", "charge", "dcm", "senator", "secretary"))  # any country's
 _PUNCTUATION = ".,;:()'\"“”‘’-"
 
 
@@ -742,9 +744,7 @@ def _us_names(cable: Cable) -> frozenset[str]:
     for para in body[:_INTRODUCED_IN]:
         text = para.text
         for m in _US_TITLED.finditer(text):
-            start = m.start()
-            before = text[max(0, start - 16) : start].split()
-            if before and before[-1].istitle() and before[-1].isalpha() and before[-1] not in _US_OWN:
+            if _someone_elses(text, m.start()):
                 continue  # "Chinese Ambassador Zhang", "Saudi Ambassador Jubeir" (but "EUR A/S Fried")
             found = m.group(1).lower().split()
             if _NOT_NAMES.isdisjoint(found) and _TITLE_LOWER.isdisjoint(found):
@@ -780,6 +780,7 @@ def _us_speaking(p: Passage) -> int:
     if "usd(p)" in lower:
         subjects.append("usd(p)")
     quoted = '"' in lower or "“" in lower
+    text = p.text if len(p.text) == len(lower) else lower  # (lower case keeps the length of ASCII)
     verbs = _US_VERBS
     spoken: set[int] = set()
     for word in subjects:
@@ -788,6 +789,9 @@ def _us_speaking(p: Passage) -> int:
         while i >= 0:
             end = i + size
             whole = (i == 0 or not lower[i - 1].isalnum()) and not lower[end : end + 1].isalnum()
+            if whole and word in _ANYONES:
+                # "the Chinese Ambassador said", "Secretary General Ban said": someone else's
+                whole = not _someone_elses(text, i) and not lower.startswith(" general", end)
             if whole and not (quoted and _in_quotes(lower, i)):
                 after = lower[end : end + 40]
                 for w in after.split()[:3]:
@@ -796,6 +800,16 @@ def _us_speaking(p: Passage) -> int:
                         break
             i = lower.find(word, end)
     return len(spoken)
+
+
+def _someone_elses(text: str, i: int) -> bool:
+    """Whether the word at position i follows a capitalised word that makes it another country's:
+    "Chinese Ambassador", "the Saudi Embassy", "UK Foreign Secretary" (but not "The Ambassador",
+    "U.S. Embassy", "the Deputy Secretary", "EUR Assistant Secretary")."""
+    before = text[max(0, i - 40) : i].split()
+    while before and before[-1] in _RANKS:
+        before.pop()
+    return bool(before) and before[-1].istitle() and before[-1].isalpha() and before[-1] not in _US_OWN
 
 
 def _in_quotes(text: str, i: int) -> bool:

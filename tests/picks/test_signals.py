@@ -249,12 +249,19 @@ def test_the_us_sides_people_speak_for_it_after_their_title_introduced_them():
     assert signals.us_talking_points(uribe) == 0.0
 
 
-def test_another_countrys_ambassador_is_not_the_us_side():
+def test_another_countrys_officials_are_not_the_us_side():
     cable = cable_of(
         "The Ambassador met Chinese Ambassador Zhang Yannian on February 13 to ask about the base.",
         "Zhang stressed that China could not afford the loan. Zhang said the deal was a rumour.",
     )
     assert signals.us_talking_points(Passage(cable.paragraphs[1], cable, 1)) == 0.0
+    others = passage(
+        "The Chinese Ambassador said the base would close. UK Foreign Secretary Miliband urged restraint. "
+        "UN Secretary General Ban said talks would resume."
+    )
+    assert signals.us_talking_points(others) == 0.0
+    ours = passage("The Deputy Secretary stressed that aid would continue. The Ambassador agreed.")
+    assert signals.us_talking_points(ours) > 0.0
 
 
 def test_the_embassys_comment_is_flagged():
