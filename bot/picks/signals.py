@@ -709,8 +709,8 @@ def us_talking_points(p: Passage) -> float:
 
 # A title that makes the name after it one of the US side's people, for the whole cable: "A/S Cohen",
 # "Deputy Secretary James Steinberg", "Senator Kerry", "Ambassador Patterson" (but not "Chinese
-# Ambassador Zhang": a capitalised word before the title makes it someone else's). Titles that other
-# governments use as much ("Assistant Secretary", "Deputy") are left out.
+# Ambassador Zhang": a capitalised word before the title makes it someone else's, `_someone_elses`).
+# Titles that say nothing of the country on their own ("Deputy", "Minister") are left out.
 _US_TITLED = re.compile(
     r"(?:A/S|U/S|DAS|USD\(P\)|Ambassador|Amb\.|Senator|Sen\.|Congressman|Congresswoman|Codel|CODEL|"
     r"Deputy Secretary|Under Secretary|Secretary|Special Envoy)"
@@ -791,7 +791,7 @@ def _us_speaking(p: Passage) -> int:
             whole = (i == 0 or not lower[i - 1].isalnum()) and not lower[end : end + 1].isalnum()
             if whole and word in _ANYONES:
                 # "the Chinese Ambassador said", "Secretary General Ban said": someone else's
-                whole = not _someone_elses(text, i) and not lower.startswith(" general", end)
+                whole = not _someone_elses(text, i) and lower[end + 1 : end + 8] != "general"
             if whole and not (quoted and _in_quotes(lower, i)):
                 after = lower[end : end + 40]
                 for w in after.split()[:3]:

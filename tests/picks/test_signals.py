@@ -257,7 +257,7 @@ def test_another_countrys_officials_are_not_the_us_side():
     assert signals.us_talking_points(Passage(cable.paragraphs[1], cable, 1)) == 0.0
     others = passage(
         "The Chinese Ambassador said the base would close. UK Foreign Secretary Miliband urged restraint. "
-        "UN Secretary General Ban said talks would resume."
+        "UN Secretary General Ban said talks would resume. The Secretary-General said it again."
     )
     assert signals.us_talking_points(others) == 0.0
     ours = passage("The Deputy Secretary stressed that aid would continue. The Ambassador agreed.")
