@@ -33,7 +33,7 @@ CANDID = (
     # candour about the telling itself
     "frankly frank candid* privately confided confidential* blunt* unbeknownst secretly quipped joked "
     "joke joking laughed sarcastic* wryly ironic* admitted admits "
-    "in_private off_the behind_the let_slip in_fact real_reason real_motive "
+    "in_private off_the behind_the let_slip real_reason real_motive "
     # judgements of people
     "corrupt* incompeten* inept* paranoi* crazy mad insane clown* puppet* arrogan* vain vanity erratic* "
     "unpredictable weak weakness naive neophyte prickly flustered sheepish* embarrass* humiliat* furious "
@@ -41,10 +41,13 @@ CANDID = (
     "extravagan* macho playboy drunk* mistress* thug* autocrat* authoritarian dictator* megaloman* "
     "untrustworth* distrust* mistrust* disastrous* disaster distressing* disturbing* shocking* astonish* "
     "surprising* strangely dismal dire hypocri* cynical* populis* demagog* manipulat* obsess* emotional "
-    "nervous hurt upset frustrat* disappoint* exasperat* lament* complain* critici* denounc* accus* blame* "
-    "insult* rude* hostil* hatred hate enemy enemies rival* feud* not_trusted lack_trust lack_faith "
+    "nervous hurt upset frustrat* disappoint* exasperat* lament* complain* insult* rude* hostil* hatred "
+    "hate enemy enemies rival* feud* not_trusted lack_trust lack_faith "
+    # Not here: the verbs that report a public stance (criticised, blamed, accused, denounced) and the
+    # worries every cable reports ("fears that"): they are how cables describe any political quarrel,
+    # not a frank word; nor "in fact", a filler.
     # what was done, or is feared
-    "fear* afraid lies lied lying liar rigg* rig fraud* bribe* briber* kickback* embezzl* smuggl* stolen "
+    "afraid lies lied lying liar rigg* rig fraud* bribe* briber* kickback* embezzl* smuggl* stolen "
     "steal* theft launder* blackmail* "
     "intimidat* bully* bullied threaten* plot* conspira* coup coups scandal* tortur* assassinat* massacre* "
     "abuse* cover-up smokescreen double-dealing profit* abandon* overthrow* covert* spy spies spying defect* "
@@ -86,13 +89,15 @@ PROCEDURE = (
 )
 US_SUBJECT = (
     "ambassador charge dcm das usg washington we embassy post poloff poloffs econoff econoffs emboff emboffs "
-    "codel senator a_s u_s deputy_secretary under_secretary assistant_secretary"
+    "codel senator secretary usd a_s u_s deputy_secretary under_secretary assistant_secretary"
 )
 US_VERB = (
     "said stressed noted urged asked explained emphasized underscored reiterated outlined thanked encouraged "
     "expressed pressed raised reminded assured welcomed described made believe need should will would can "
     "must met responded replied agreed praised commended highlighted cautioned countered pushed sought "
-    "solicited briefed delivered conveyed"
+    "solicited briefed delivered conveyed observed concurred added argued asserted told informed reassured "
+    "suggested proposed recommended insisted clarified acknowledged offered hoped requested promised "
+    "discussed affirmed inquired queried warned"
 )
 DEICTIC = (
     "this that these those he she they it his her their its also however but and moreover furthermore "
@@ -563,7 +568,9 @@ def figures(p: Passage) -> float:
 
 
 def candour(p: Passage) -> float:
-    """Evaluative or candid language: a frank opinion about a leader, fear, corruption, a private aside."""
+    """Evaluative or candid language: a frank opinion about a leader, corruption, a private aside. Not the
+    verbs that report a public stance (criticised, blamed, accused) nor "fears that": every political
+    quarrel and worry is told with them."""
     r = p.reading
     return _density(r.counts["candid"], r.words, 3)
 
@@ -690,10 +697,126 @@ def procedure(p: Passage) -> float:
 
 
 def us_talking_points(p: Passage) -> float:
-    """How much of it is the US side talking (the Ambassador urged, we believe, Washington should):
-    cables reveal what others say and what the embassy really thinks, not Washington's talking points."""
+    """How much of it is the US side talking (the Ambassador urged, we believe, Washington should, A/S
+    Cohen responded, and later "Cohen said"): cables reveal what others say and what the embassy really
+    thinks, not Washington's talking points. "The U.S." is the country, not a speaker, and "Iran's" is
+    not "A/S": "the Pakistanis worry that the U.S. will drop in, Leslie said" is Leslie talking."""
     r = p.reading
-    return _clamp(r.us_side / r.sentences * 1.5)
+    return _clamp(_us_speaking(p) / r.sentences * 1.5)
+
+
+# --- Who is speaking ----------------------------------------------------------------------------
+
+# A title that makes the name after it one of the US side's people, for the whole cable: "A/S Cohen",
+# "Deputy Secretary James Steinberg", "Senator Kerry", "Ambassador Patterson" (but not "Chinese
+# Ambassador Zhang": a capitalised word before the title makes it someone else's, `_someone_elses`).
+# Titles that say nothing of the country on their own ("Deputy", "Minister") are left out.
+_US_TITLED = re.compile(
+    r"(?:A/S|U/S|DAS|USD\(P\)|Ambassador|Amb\.|Senator|Sen\.|Congressman|Congresswoman|Codel|CODEL|"
+    r"Deputy Secretary|Under Secretary|Secretary|Special Envoy)"
+    r"\s+((?:[A-Z][a-z\-]+\s+)?[A-Z][a-z\-]+)"
+)
+_NOT_NAMES = frozenset(
+    _parse_list(
+        "general foreign prime state defense interior finance political economic affairs minister of the "
+        "for and chief head director office ministry permanent representative envoy assistant acting "
+        "january february march april may june july august september october november december"
+    )[0]
+)
+_US_OWN = frozenset(("The", "Then", "Our", "American"))
+_RANKS = frozenset(("Deputy", "Under", "Assistant", "Acting", "Former", "Special", "Senior"))
+_us_named: dict[int, tuple[Cable, frozenset[str]]] = {}
+_INTRODUCED_IN = 3  # cables introduce their people in the first paragraphs (the summary)
+# The US side's words of 3+ letters are among a reading's terms; "we", "A/S", "U/S" are looked for.
+_US_SPEAKER_TERMS = frozenset(w for w in _parse_list(US_SUBJECT)[0] if len(w) >= 3)
+_ANYONES = frozenset(("ambassador", "embassy", "charge", "dcm", "senator", "secretary"))  # any country's
+_PUNCTUATION = ".,;:()'\"“”‘’-"
+
+
+def _us_names(cable: Cable) -> frozenset[str]:
+    """The (lower-case) names of the US side's people in a cable: whoever a US title introduces in its
+    first paragraphs (later, a title and its name come together: "A/S Cohen responded")."""
+    cached = _us_named.get(id(cable))
+    if cached is not None and cached[0] is cable:
+        return cached[1]
+    names: set[str] = set()
+    body = [para for para in cable.paragraphs if not para.number.isalpha()]  # not the REF list's A, B...
+    for para in body[:_INTRODUCED_IN]:
+        text = para.text
+        for m in _US_TITLED.finditer(text):
+            if _someone_elses(text, m.start()):
+                continue  # "Chinese Ambassador Zhang", "Saudi Ambassador Jubeir" (but "EUR A/S Fried")
+            found = m.group(1).lower().split()
+            if _NOT_NAMES.isdisjoint(found) and _TITLE_LOWER.isdisjoint(found):
+                names.update(found)
+    if len(_us_named) > 64:
+        _us_named.clear()
+    result = frozenset(names)
+    _us_named[id(cable)] = (cable, result)
+    return result
+
+
+def _us_speaking(p: Passage) -> int:
+    """How many verbs of saying or thinking have the US side as their subject (a US word or one of the
+    cable's US people within the three words before the verb), outside quotation marks.
+
+    The reading splits "U.S.", "A/S" and "Iran's" into the same "s"; this looks at the text itself,
+    and only for the paragraphs whose reading found a US word before such a verb or that name one of
+    the cable's US people (about a third): each such word is found with `str.find`, and only the
+    three words after it are read."""
+    r = p.reading
+    names = _us_names(p.cable)
+    terms = r.terms
+    if not r.us_side and names.isdisjoint(terms):
+        return 0
+    lower = p.text.lower()
+    subjects = list(_US_SPEAKER_TERMS.intersection(terms))
+    if names:
+        subjects.extend(names.intersection(terms))
+    if " we " in lower or lower.startswith("we "):
+        subjects.append("we")
+    if "/s " in lower:
+        subjects.extend(("a/s", "u/s"))
+    if "usd(p)" in lower:
+        subjects.append("usd(p)")
+    quoted = '"' in lower or "“" in lower
+    text = p.text if len(p.text) == len(lower) else lower  # (lower case keeps the length of ASCII)
+    verbs = _US_VERBS
+    spoken: set[int] = set()
+    for word in subjects:
+        size = len(word)
+        i = lower.find(word)
+        while i >= 0:
+            end = i + size
+            whole = (i == 0 or not lower[i - 1].isalnum()) and not lower[end : end + 1].isalnum()
+            if whole and word in _ANYONES:
+                # "the Chinese Ambassador said", "Secretary General Ban said": someone else's
+                whole = not _someone_elses(text, i) and lower[end + 1 : end + 8] != "general"
+            if whole and not (quoted and _in_quotes(lower, i)):
+                after = lower[end : end + 40]
+                for w in after.split()[:3]:
+                    if w in verbs or w.strip(_PUNCTUATION) in verbs:
+                        spoken.add(end + after.find(w))  # one verb, however many subjects before it
+                        break
+            i = lower.find(word, end)
+    return len(spoken)
+
+
+def _someone_elses(text: str, i: int) -> bool:
+    """Whether the word at position i follows a capitalised word that makes it another country's:
+    "Chinese Ambassador", "the Saudi Embassy", "UK Foreign Secretary" (but not "The Ambassador",
+    "U.S. Embassy", "the Deputy Secretary", "EUR Assistant Secretary")."""
+    before = text[max(0, i - 40) : i].split()
+    while before and before[-1] in _RANKS:
+        before.pop()
+    return bool(before) and before[-1].istitle() and before[-1].isalpha() and before[-1] not in _US_OWN
+
+
+def _in_quotes(text: str, i: int) -> bool:
+    """Whether position i of a text is inside double quotation marks (straight or curly)."""
+    if text.count('"', 0, i) % 2:
+        return True
+    return text.rfind("“", 0, i) > text.rfind("”", 0, i)
 
 
 _REDACTION = re.compile(r"[Xx]{6,}")

@@ -216,6 +216,54 @@ def test_we_inside_a_quotation_is_the_speaker_not_the_us_side():
     assert signals.us_talking_points(unquoted) > 0.0
 
 
+def test_reporting_a_public_stance_is_not_candour():
+    # Every political quarrel is told with these verbs; a frank word is something else.
+    stance = passage(
+        "The opposition criticized the budget and blamed the government for the delays, accusing it "
+        "of neglect and denouncing its plans; business leaders fear that inflation will rise."
+    )
+    assert signals.candour(stance) == 0.0
+    frank = passage("The opposition leader privately called the minister corrupt and incompetent.")
+    assert signals.candour(frank) > 0.5
+
+
+def test_the_country_is_not_a_speaker():
+    # "U.S." reads as the words "U" and "S", and "S" is also the Secretary of "A/S": the country is not.
+    leslie = passage(
+        "The Pakistanis worry that the U.S. will drop in and take their nukes, Leslie said. "
+        "Iran's government would not make concessions, in his opinion."
+    )
+    assert signals.us_talking_points(leslie) == 0.0
+    cohen = passage("A/S Cohen responded that the sanctions would stay. The minister took note of it.")
+    assert signals.us_talking_points(cohen) > 0.0
+
+
+def test_the_us_sides_people_speak_for_it_after_their_title_introduced_them():
+    cable = cable_of(
+        "Deputy Secretary James Steinberg met President Uribe and his ministers on January 15.",
+        "Steinberg stressed that assistance would continue. Uribe thanked him for it.",
+        "Uribe said the guerrillas had found a safe haven in Venezuela and would not talk.",
+    )
+    steinberg, uribe = (Passage(cable.paragraphs[i], cable, i) for i in (1, 2))
+    assert signals.us_talking_points(steinberg) > 0.0
+    assert signals.us_talking_points(uribe) == 0.0
+
+
+def test_another_countrys_officials_are_not_the_us_side():
+    cable = cable_of(
+        "The Ambassador met Chinese Ambassador Zhang Yannian on February 13 to ask about the base.",
+        "Zhang stressed that China could not afford the loan. Zhang said the deal was a rumour.",
+    )
+    assert signals.us_talking_points(Passage(cable.paragraphs[1], cable, 1)) == 0.0
+    others = passage(
+        "The Chinese Ambassador said the base would close. UK Foreign Secretary Miliband urged restraint. "
+        "UN Secretary General Ban said talks would resume. The Secretary-General said it again."
+    )
+    assert signals.us_talking_points(others) == 0.0
+    ours = passage("The Deputy Secretary stressed that aid would continue. The Ambassador agreed.")
+    assert signals.us_talking_points(ours) > 0.0
+
+
 def test_the_embassys_comment_is_flagged():
     assert signals.embassy_comment(passage("Comment: the minister is out of his depth. End comment.")) == 1.0
     assert signals.embassy_comment(passage(PLAIN)) == 0.0
