@@ -40,14 +40,22 @@ enum {
     F_PHRASE_KEY = 1 << 9,  /* in _PHRASE_KEYS */
 };
 
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(address) __builtin_prefetch(address)
+#else
+#define PREFETCH(address) ((void)0)
+#endif
+
+#define INLINE 24 /* a word this short is compared in its entry: one cache line, no pointer to follow */
+
 typedef struct {
     uint64_t hash;
     PyObject *word;  /* the lower-case word (an ASCII str, owned); NULL: an empty slot */
     PyObject *names; /* _names[word] (owned) when listed, else NULL */
-    const char *bytes;
-    Py_ssize_t len;
-    uint64_t stamp; /* the call that last saw it: a word counts once per text */
+    uint64_t stamp;  /* the call that last saw it: a word counts once per text */
     uint32_t flags;
+    uint32_t len;
+    char key[INLINE]; /* the word's first bytes */
 } Entry;
 
 static Entry *table = NULL;
@@ -56,8 +64,35 @@ static uint64_t calls = 0;
 static int busy = 0;
 static Py_ssize_t known_seen = 0; /* len(_known) at the end of the last call */
 
-#define FNV_OFFSET 1469598103934665603ULL
-#define FNV_PRIME 1099511628211ULL
+/* A hash of a word's bytes, taken eight at a time (little-endian, the last eight padded with zeros):
+ * words are short, one or two rounds. The scan computes the same while it reads (see SCAN_BODY). */
+#define HASH_START 0x9E3779B97F4A7C15ULL
+static inline uint64_t hash_round(uint64_t h, uint64_t chunk) {
+    h = (h ^ chunk) * 0xBF58476D1CE4E5B9ULL;
+    return h ^ (h >> 31);
+}
+static inline uint64_t hash_end(uint64_t h, Py_ssize_t len) {
+    h = (h ^ (uint64_t)len) * 0x94D049BB133111EBULL;
+    return h ^ (h >> 29);
+}
+static uint64_t hash_bytes(const char *s, Py_ssize_t len) {
+    uint64_t h = HASH_START, chunk = 0;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        chunk |= (uint64_t)(unsigned char)s[i] << (8 * (i & 7));
+        if ((i & 7) == 7) {
+            h = hash_round(h, chunk);
+            chunk = 0;
+        }
+    }
+    if (len & 7) h = hash_round(h, chunk);
+    return hash_end(h, len);
+}
+
+static inline int same_bytes(const char *a, const char *b, Py_ssize_t len) {
+    for (Py_ssize_t i = 0; i < len; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
 
 static void flush(void) {
     for (size_t i = 0; i < capacity; i++) {
@@ -74,7 +109,10 @@ static Entry *probe(const char *s, Py_ssize_t len, uint64_t h) {
     for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
         Entry *e = &table[i];
         if (!e->word) return NULL;
-        if (e->hash == h && e->len == len && memcmp(e->bytes, s, (size_t)len) == 0) return e;
+        if (e->hash == h && e->len == (uint32_t)len &&
+            (len <= INLINE ? same_bytes(e->key, s, len)
+                           : memcmp(PyUnicode_DATA(e->word), s, (size_t)len) == 0))
+            return e;
     }
 }
 
@@ -107,8 +145,8 @@ static Entry *insert(PyObject *word, uint64_t h) {
     e->word = word;
     e->names = NULL;
     e->hash = h;
-    e->bytes = (const char *)PyUnicode_DATA(word);
-    e->len = PyUnicode_GET_LENGTH(word);
+    e->len = (uint32_t)PyUnicode_GET_LENGTH(word);
+    memcpy(e->key, PyUnicode_DATA(word), e->len < INLINE ? e->len : INLINE);
     e->stamp = 0;
     e->flags = 0;
     used++;
@@ -199,6 +237,7 @@ wrong:
 
 typedef struct {
     Py_ssize_t off, len; /* in the buffers */
+    Py_ssize_t pos;      /* in the text */
     uint64_t hash;
     Entry *e;
 } Token;
@@ -209,50 +248,68 @@ typedef struct {
     Py_ssize_t at; /* length used in both */
     Token *tokens;
     Py_ssize_t n;
+    Py_ssize_t *quotes; /* where the text has " “ or ” */
+    Py_ssize_t n_quotes;
     Py_ssize_t sentences; /* ". " and "? " */
     Py_ssize_t money;     /* $ % € £ */
     int quoted;           /* a straight or opening curly double quote */
+    int cased;            /* a non-ASCII upper or title case letter: text.lower() changes more than ASCII */
 } Scan;
 
-static const unsigned char ALNUM[128] = {
-    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,
-    ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
-    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1,
-    ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
-    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
-    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
-    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
-};
+enum { C_SEP = 0, C_ALNUM = 1, C_HYPHEN = 2, C_MARK = 3 };
+static unsigned char CLASS[256];
+
+static void init_classes(void) {
+    for (int c = '0'; c <= '9'; c++) CLASS[c] = C_ALNUM;
+    for (int c = 'A'; c <= 'Z'; c++) CLASS[c] = CLASS[c + 32] = C_ALNUM;
+    CLASS['-'] = C_HYPHEN;
+    const char *marks = ".?$%\"";
+    for (const char *m = marks; *m; m++) CLASS[(unsigned char)*m] = C_MARK;
+    CLASS[0xA3] = C_MARK; /* £ */
+    for (int c = 0x80; c < 0x100; c++)
+        if (Py_UNICODE_ISUPPER(c) || Py_UNICODE_ISTITLE(c)) CLASS[c] = C_MARK;
+}
 
 /* The words of `words()`: runs of ASCII letters, digits and hyphens, less their leading hyphens; every
- * other character (any non-ASCII one too) separates. Counts the sentence ends and money signs on the way. */
+ * other character (any non-ASCII one too) separates. Notes the sentence ends, money signs and double
+ * quotes on the way, and whether text.lower() would change anything but ASCII letters. */
 #define SCAN_BODY(CHAR)                                                                              \
     {                                                                                                \
         const CHAR *d = (const CHAR *)data;                                                          \
-        int in = 0;                                                                                  \
-        uint64_t h = 0;                                                                              \
+        int in = 0, shift = 0;                                                                       \
+        uint64_t h = 0, chunk = 0;                                                                   \
         for (Py_ssize_t i = 0; i < length; i++) {                                                    \
             Py_UCS4 c = d[i];                                                                        \
-            if (c < 128 && (ALNUM[c] || (c == '-' && in))) {                                         \
-                char l = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);                                  \
+            int class = c < 256 ? CLASS[c] : C_MARK;                                                 \
+            if (class == C_ALNUM || (class == C_HYPHEN && in)) {                                     \
                 if (!in) {                                                                           \
                     in = 1;                                                                          \
-                    h = FNV_OFFSET;                                                                  \
+                    h = HASH_START;                                                                  \
                     s->tokens[s->n].off = s->at;                                                     \
+                    s->tokens[s->n].pos = i;                                                         \
                 }                                                                                    \
-                s->lower[s->at] = l;                                                                 \
+                unsigned char l = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);                \
+                chunk |= (uint64_t)l << shift;                                                       \
+                if ((shift += 8) == 64) {                                                            \
+                    h = hash_round(h, chunk);                                                        \
+                    chunk = 0;                                                                       \
+                    shift = 0;                                                                       \
+                }                                                                                    \
+                s->lower[s->at] = (char)l;                                                           \
                 s->orig[s->at++] = (char)c;                                                          \
-                h = (h ^ (unsigned char)l) * FNV_PRIME;                                              \
                 continue;                                                                            \
             }                                                                                        \
             if (in) {                                                                                \
                 Token *t = &s->tokens[s->n++];                                                       \
                 t->len = s->at - t->off;                                                             \
-                t->hash = h;                                                                         \
+                t->hash = hash_end(shift ? hash_round(h, chunk) : h, t->len);                        \
+                chunk = 0;                                                                           \
+                shift = 0;                                                                           \
                 s->lower[s->at] = ' ';                                                               \
                 s->orig[s->at++] = ' ';                                                              \
                 in = 0;                                                                              \
             }                                                                                        \
+            if (class != C_MARK) continue;                                                           \
             switch (c) {                                                                             \
             case '.':                                                                                \
             case '?':                                                                                \
@@ -267,13 +324,19 @@ static const unsigned char ALNUM[128] = {
             case '"':                                                                                \
             case 0x201C:                                                                             \
                 s->quoted = 1;                                                                       \
+                s->quotes[s->n_quotes++] = i;                                                        \
                 break;                                                                               \
+            case 0x201D:                                                                             \
+                s->quotes[s->n_quotes++] = i;                                                        \
+                break;                                                                               \
+            default:                                                                                 \
+                if (c >= 128 && (Py_UNICODE_ISUPPER(c) || Py_UNICODE_ISTITLE(c))) s->cased = 1;      \
             }                                                                                        \
         }                                                                                            \
         if (in) {                                                                                    \
             Token *t = &s->tokens[s->n++];                                                           \
             t->len = s->at - t->off;                                                                 \
-            t->hash = h;                                                                             \
+            t->hash = hash_end(shift ? hash_round(h, chunk) : h, t->len);                            \
             s->lower[s->at] = ' ';                                                                   \
             s->orig[s->at++] = ' ';                                                                  \
         }                                                                                            \
@@ -296,8 +359,13 @@ static int shouting(int kind, const void *data, Py_ssize_t length) {
     if (length > 300) length = 300;
     for (Py_ssize_t i = 0; i < length; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (Py_UNICODE_ISLOWER(c) || Py_UNICODE_ISTITLE(c)) return 0;
-        if (!cased && Py_UNICODE_ISUPPER(c)) cased = 1;
+        if (c < 128) {
+            if (c >= 'a' && c <= 'z') return 0;
+            if (c >= 'A' && c <= 'Z') cased = 1;
+        } else {
+            if (Py_UNICODE_ISLOWER(c) || Py_UNICODE_ISTITLE(c)) return 0;
+            if (Py_UNICODE_ISUPPER(c)) cased = 1;
+        }
     }
     return cased;
 }
@@ -367,6 +435,7 @@ static int look_up(Scan *s) {
     int inserted = 0;
     for (Py_ssize_t i = 0; i < s->n; i++) {
         Token *t = &s->tokens[i];
+        if (i + 8 < s->n && table) PREFETCH(&table[(size_t)t[8].hash & (capacity - 1)]);
         t->e = probe(s->lower + t->off, t->len, t->hash);
         if (t->e) continue;
         PyObject *w = ascii_str(s->lower + t->off, t->len);
@@ -401,9 +470,12 @@ static int look_up(Scan *s) {
         PyObject *w = PyList_GET_ITEM(fresh, i);
         const char *b = (const char *)PyUnicode_DATA(w);
         Py_ssize_t len = PyUnicode_GET_LENGTH(w);
-        uint64_t h = FNV_OFFSET;
-        for (Py_ssize_t k = 0; k < len; k++) h = (h ^ (unsigned char)b[k]) * FNV_PRIME;
-        if (fill(probe(b, len, h)) < 0) goto error;
+        Entry *e = probe(b, len, hash_bytes(b, len));
+        if (!e) { /* cannot be: nothing else uses the cache during a call */
+            PyErr_SetString(PyExc_RuntimeError, "_reading: a word left the cache while it was learnt");
+            goto error;
+        }
+        if (fill(e) < 0) goto error;
     }
     Py_DECREF(fresh);
     Py_DECREF(unknown);
@@ -421,14 +493,26 @@ error:
 
 /* --- The rarer counts -------------------------------------------------------------------------------- */
 
-/* _us_side(): how often a US subject is followed within three words by one of its verbs. With double
- * quotes in the text, the words are those of text.lower() less the quoted spans (_DOUBLE_QUOTED). */
-static Py_ssize_t us_side_plain(Scan *s) {
+/* Character classes of Python's re for str patterns (\d, \s, \w), ASCII first. */
+static inline int is_decimal(Py_UCS4 c) { return c < 128 ? c >= '0' && c <= '9' : Py_UNICODE_ISDECIMAL(c); }
+static inline int is_space(Py_UCS4 c) {
+    return c < 128 ? c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F) : Py_UNICODE_ISSPACE(c);
+}
+static inline int is_word(Py_UCS4 c) { return c < 128 ? CLASS[c] == C_ALNUM || c == '_' : Py_UNICODE_ISALNUM(c); }
+
+/* _us_side(): how often a US subject is followed within three words by a US verb. `said` lists the
+ * words that count (the text's words, less those in double quotes); a subject must be one of the text's
+ * words, which every word of `said` is unless text.lower() made it (see us_side_lowered). */
+typedef struct {
+    char subject, verb;
+} Said;
+
+static Py_ssize_t us_side_of(const Said *said, Py_ssize_t n) {
     Py_ssize_t found = 0;
-    for (Py_ssize_t i = 0; i < s->n; i++) {
-        if (!(s->tokens[i].e->flags & F_US_SUBJECT)) continue;
-        for (Py_ssize_t j = i + 1; j <= i + 3 && j < s->n; j++)
-            if (s->tokens[j].e->flags & F_US_VERB) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!said[i].subject) continue;
+        for (Py_ssize_t j = i + 1; j <= i + 3 && j < n; j++)
+            if (said[j].verb) {
                 found++;
                 break;
             }
@@ -436,13 +520,57 @@ static Py_ssize_t us_side_plain(Scan *s) {
     return found;
 }
 
-typedef struct {
-    int subject, verb;
-} Said;
+/* The spans _DOUBLE_QUOTED.sub(" ", ...) removes, “[^“”]*” or "[^"]*", from where the quotes are
+ * (ascending): as pairs of positions, into spans; returns how many. */
+static Py_ssize_t quoted_spans(int kind, const void *data, const Py_ssize_t *quotes, Py_ssize_t n,
+                               Py_ssize_t *spans) {
+    Py_ssize_t found = 0, end = -1;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_ssize_t i = quotes[k];
+        if (i <= end) continue;
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == 0x201D) continue;
+        for (Py_ssize_t m = k + 1; m < n; m++) {
+            Py_UCS4 d = PyUnicode_READ(kind, data, quotes[m]);
+            if (c == '"' ? d != '"' : d == '"') continue; /* the span's own kind of quote ends it */
+            if (c == '"' || d == 0x201D) {
+                spans[2 * found] = i;
+                spans[2 * found++ + 1] = end = quotes[m];
+            }
+            break;
+        }
+    }
+    return found;
+}
 
-/* A word of the unquoted text: a subject if it is one of the text's own words, a verb if a US verb. */
-static int said_word(const char *w, Py_ssize_t len, uint64_t h, uint64_t stamp, Said *out) {
-    Entry *e = probe(w, len, h);
+/* us_side when text.lower() changes nothing but ASCII letters: the words of the lowered text are the
+ * text's own words, and the quoted spans are where they are in the text. */
+static Py_ssize_t us_side_scanned(Scan *s, int kind, const void *data, int quoted) {
+    Said small[512], *said = s->n <= 512 ? small : PyMem_Malloc(sizeof(Said) * (size_t)s->n);
+    Py_ssize_t small_spans[64], *spans = s->n_quotes <= 64 ? small_spans : PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)s->n_quotes);
+    Py_ssize_t found = -1, n = 0;
+    if (!said || !spans) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t n_spans = quoted ? quoted_spans(kind, data, s->quotes, s->n_quotes, spans) : 0, span = 0;
+    for (Py_ssize_t i = 0; i < s->n; i++) {
+        Token *t = &s->tokens[i];
+        while (span < n_spans && spans[2 * span + 1] < t->pos) span++;
+        if (span < n_spans && spans[2 * span] < t->pos) continue; /* inside quotes */
+        said[n].subject = (t->e->flags & F_US_SUBJECT) != 0;
+        said[n++].verb = (t->e->flags & F_US_VERB) != 0;
+    }
+    found = us_side_of(said, n);
+done:
+    if (said != small) PyMem_Free(said);
+    if (spans != small_spans) PyMem_Free(spans);
+    return found;
+}
+
+/* A word of the lowered text: a subject if it is one of the text's words, a verb if a US verb. */
+static int said_word(const char *w, Py_ssize_t len, uint64_t stamp, Said *out) {
+    Entry *e = probe(w, len, hash_bytes(w, len));
     if (e) {
         out->subject = (e->flags & F_US_SUBJECT) && e->stamp == stamp;
         out->verb = (e->flags & F_US_VERB) != 0;
@@ -455,11 +583,12 @@ static int said_word(const char *w, Py_ssize_t len, uint64_t h, uint64_t stamp, 
     Py_DECREF(o);
     if (verb < 0) return -1;
     out->subject = 0;
-    out->verb = verb;
+    out->verb = (char)verb;
     return 0;
 }
 
-static Py_ssize_t us_side_quoted(PyObject *lowered, uint64_t stamp) {
+/* us_side for any text: the words of text.lower(), less the quoted spans, read again. */
+static Py_ssize_t us_side_lowered(PyObject *lowered, uint64_t stamp) {
     int kind = PyUnicode_KIND(lowered);
     const void *data = PyUnicode_DATA(lowered);
     Py_ssize_t length = PyUnicode_GET_LENGTH(lowered);
@@ -471,7 +600,6 @@ static Py_ssize_t us_side_quoted(PyObject *lowered, uint64_t stamp) {
         goto done;
     }
     Py_ssize_t wl = 0;
-    uint64_t h = FNV_OFFSET;
     for (Py_ssize_t i = 0; i <= length; i++) {
         Py_UCS4 c = i < length ? PyUnicode_READ(kind, data, i) : ' ';
         if (c == 0x201C || c == '"') { /* “[^“”]*” or "[^"]*": the span is one separator */
@@ -484,69 +612,82 @@ static Py_ssize_t us_side_quoted(PyObject *lowered, uint64_t stamp) {
             if (j < length && (c == '"' || d == 0x201D)) i = j;
             c = ' ';
         }
-        if (c < 128 && (ALNUM[c] || (c == '-' && wl))) {
+        if (c < 128 && (CLASS[c] == C_ALNUM || (c == '-' && wl)))
             word[wl++] = (char)c;
-            h = (h ^ (unsigned char)c) * FNV_PRIME;
-        } else if (wl) {
-            if (said_word(word, wl, h, stamp, &said[n++]) < 0) goto done;
+        else if (wl) {
+            if (said_word(word, wl, stamp, &said[n++]) < 0) goto done;
             wl = 0;
-            h = FNV_OFFSET;
         }
     }
-    found = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (!said[i].subject) continue;
-        for (Py_ssize_t j = i + 1; j <= i + 3 && j < n; j++)
-            if (said[j].verb) {
-                found++;
-                break;
-            }
-    }
+    found = us_side_of(said, n);
 done:
     PyMem_Free(said);
     PyMem_Free(word);
     return found;
 }
 
+/* Whether the word characters text[k:m] (lower-cased: `lower` says if that is still to do) are a unit. */
+static int is_unit(PyObject *text, int kind, const void *data, Py_ssize_t k, Py_ssize_t m, int lower) {
+    char small[64];
+    Py_ssize_t len = m - k;
+    if (len <= 64) {
+        Py_ssize_t i = 0;
+        for (; i < len; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, k + i);
+            if (c >= 128) break;
+            small[i] = (char)(lower && c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        if (i == len) {
+            Entry *e = probe(small, len, hash_bytes(small, len));
+            if (e) return (e->flags & F_UNIT) != 0;
+        }
+    }
+    PyObject *unit = PyUnicode_Substring(text, k, m);
+    if (unit && lower) Py_SETREF(unit, PyObject_CallMethod(unit, "lower", NULL));
+    if (!unit) return -1;
+    int found = PySet_Contains(tables[T_UNITS], unit);
+    Py_DECREF(unit);
+    return found;
+}
+
 /* len(_AMOUNT.findall(text.lower())): a decimal digit, more digits, commas and points, spaces, then a
  * unit word ending at a word boundary. Since every unit is made of word characters, the unit is the
- * whole run of word characters after the spaces; a failed attempt fails at every digit of its run. */
-static Py_ssize_t amounts_in(PyObject *lowered) {
+ * whole run of word characters after the spaces; a failed attempt fails at every digit of its run.
+ * `lower`: the text is not lowered yet, and lowering would change only its ASCII letters. */
+static Py_ssize_t amounts_in(PyObject *text, int lower) {
     if (!units_are_words) {
-        PyObject *pattern = PyDict_GetItemString(space, "_AMOUNT");
+        PyObject *pattern = PyDict_GetItemString(space, "_AMOUNT"), *lowered, *found;
         if (!pattern) {
             PyErr_SetString(PyExc_RuntimeError, "bot.picks.signals has no _AMOUNT");
             return -1;
         }
-        PyObject *found = PyObject_CallMethod(pattern, "findall", "O", lowered);
+        if (!(lowered = lower ? PyObject_CallMethod(text, "lower", NULL) : Py_NewRef(text))) return -1;
+        found = PyObject_CallMethod(pattern, "findall", "O", lowered);
+        Py_DECREF(lowered);
         if (!found) return -1;
         Py_ssize_t n = PyObject_Length(found);
         Py_DECREF(found);
         return n;
     }
-    int kind = PyUnicode_KIND(lowered);
-    const void *data = PyUnicode_DATA(lowered);
-    Py_ssize_t length = PyUnicode_GET_LENGTH(lowered), found = 0, i = 0;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text), found = 0, i = 0;
     while (i < length) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (!Py_UNICODE_ISDECIMAL(c)) {
+        if (!is_decimal(c)) {
             i++;
             continue;
         }
         Py_ssize_t j = i + 1;
-        while (j < length && ((c = PyUnicode_READ(kind, data, j)) == ',' || c == '.' || Py_UNICODE_ISDECIMAL(c)))
-            j++;
+        while (j < length && ((c = PyUnicode_READ(kind, data, j)) == ',' || c == '.' || is_decimal(c))) j++;
         Py_ssize_t k = j;
-        while (k < length && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, k))) k++;
+        while (k < length && is_space(PyUnicode_READ(kind, data, k))) k++;
         Py_ssize_t m = k;
-        while (m < length && ((c = PyUnicode_READ(kind, data, m)) == '_' || Py_UNICODE_ISALNUM(c))) m++;
+        while (m < length && is_word(PyUnicode_READ(kind, data, m))) m++;
         if (m > k) {
-            PyObject *unit = PyUnicode_Substring(lowered, k, m);
-            if (!unit) return -1;
-            int is_unit = PySet_Contains(tables[T_UNITS], unit);
-            Py_DECREF(unit);
-            if (is_unit < 0) return -1;
-            if (is_unit) {
+            int unit = is_unit(text, kind, data, k, m, lower);
+            if (unit < 0) return -1;
+            if (unit) {
                 found++;
                 i = m;
                 continue;
@@ -598,6 +739,32 @@ static int has_bytes(const char *haystack, Py_ssize_t n, const char *needle, Py_
     return 0;
 }
 
+/* Whether a phrase, " first second " (phrase and words from _PHRASES under the key word at tokens[at],
+ * its first place in the text), is in the padded words: as the words are padded with single spaces, that
+ * is whether the two words are next to each other somewhere, looked for where the key word is. */
+static int phrase_in(const Scan *s, Py_ssize_t at, const char *p, Py_ssize_t plen) {
+    Py_ssize_t mid = -1;
+    if (plen >= 3 && p[0] == ' ' && p[plen - 1] == ' ')
+        for (Py_ssize_t k = 1; k < plen - 1 && mid != -2; k++)
+            if (p[k] == ' ') mid = mid == -1 ? k : -2;
+    if (mid < 0) return has_bytes(s->lower, s->at, p, plen); /* not two words: as a string */
+    const char *a = p + 1, *b = p + mid + 1;
+    Py_ssize_t a_len = mid - 1, b_len = plen - mid - 2;
+    if (!a_len || !b_len) return 0; /* the padded words never have two spaces in a row */
+    const Token *t = s->tokens;
+    const char *key = s->lower + t[at].off;
+    Py_ssize_t key_len = t[at].len, n = s->n;
+    int first = key_len == a_len && same_bytes(key, a, a_len);
+    int second = key_len == b_len && same_bytes(key, b, b_len);
+    if (!first && !second) return has_bytes(s->lower, s->at, p, plen);
+    for (Py_ssize_t i = at; i < n; i++) {
+        if (t[i].e != t[at].e) continue;
+        if (first && i + 1 < n && t[i + 1].len == b_len && same_bytes(s->lower + t[i + 1].off, b, b_len)) return 1;
+        if (second && i > 0 && t[i - 1].len == a_len && same_bytes(s->lower + t[i - 1].off, a, a_len)) return 1;
+    }
+    return 0;
+}
+
 typedef struct {
     Py_ssize_t list;
     PyObject *root; /* borrowed from an entry's names */
@@ -643,7 +810,8 @@ static PyObject *read_text(PyObject *text) {
 
     char small_lower[SMALL + 2], small_orig[SMALL + 2];
     Token small_tokens[SMALL / 2 + 2];
-    Scan s = {small_lower, small_orig, 0, small_tokens, 0, 0, 0, 0};
+    Py_ssize_t small_quotes[SMALL];
+    Scan s = {small_lower, small_orig, 0, small_tokens, 0, small_quotes, 0, 0, 0, 0, 0};
     Root small_roots[64], *roots = small_roots;
     Py_ssize_t n_roots = 0, max_roots = 64;
     PyObject *lowered = NULL, *terms = NULL, *counts = NULL, *result = NULL, *titled = NULL;
@@ -652,7 +820,8 @@ static PyObject *read_text(PyObject *text) {
         s.lower = PyMem_Malloc((size_t)length + 2);
         s.orig = PyMem_Malloc((size_t)length + 2);
         s.tokens = PyMem_Malloc(sizeof(Token) * (size_t)(length / 2 + 2));
-        if (!s.lower || !s.orig || !s.tokens) {
+        s.quotes = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)length);
+        if (!s.lower || !s.orig || !s.tokens || !s.quotes) {
             PyErr_NoMemory();
             goto done;
         }
@@ -674,6 +843,7 @@ static PyObject *read_text(PyObject *text) {
     for (Py_ssize_t i = 0; i < n; i++) {
         Token *t = &s.tokens[i];
         Entry *e = t->e;
+        if (i + 4 < n) PREFETCH(t[4].e->word);
         if (!loud) capitals += istitle(s.orig + t->off, t->len);
         if (e->stamp == stamp) continue; /* each distinct word once */
         e->stamp = stamp;
@@ -740,7 +910,7 @@ static PyObject *read_text(PyObject *text) {
                     Py_DECREF(seq);
                     goto done;
                 }
-                if (has_bytes(s.lower, s.at, p, plen))
+                if (phrase_in(&s, i, p, plen))
                     for (Py_ssize_t m = 0; m < PyTuple_GET_SIZE(names); m++) {
                         Py_ssize_t list = list_index(PyTuple_GET_ITEM(names, m));
                         if (list < 0) {
@@ -773,16 +943,17 @@ static PyObject *read_text(PyObject *text) {
 
     Py_ssize_t us_side = 0;
     if ((present & F_US_SUBJECT) && (present & F_US_VERB)) {
-        if (s.quoted) {
+        if (s.quoted && s.cased) { /* text.lower() may make new words: read it again */
             if (!(lowered = PyObject_CallMethod(text, "lower", NULL))) goto done;
-            if ((us_side = us_side_quoted(lowered, stamp)) < 0) goto done;
+            us_side = us_side_lowered(lowered, stamp);
         } else
-            us_side = us_side_plain(&s);
+            us_side = us_side_scanned(&s, kind, data, s.quoted);
+        if (us_side < 0) goto done;
     }
     Py_ssize_t amounts = 0;
     if (present & F_UNIT) {
-        if (!lowered && !(lowered = PyObject_CallMethod(text, "lower", NULL))) goto done;
-        if ((amounts = amounts_in(lowered)) < 0) goto done;
+        if (s.cased && !lowered && !(lowered = PyObject_CallMethod(text, "lower", NULL))) goto done;
+        if ((amounts = s.cased ? amounts_in(lowered, 0) : amounts_in(text, 1)) < 0) goto done;
     }
     amounts += s.money;
 
@@ -828,6 +999,7 @@ done:
     if (s.lower != small_lower) PyMem_Free(s.lower);
     if (s.orig != small_orig) PyMem_Free(s.orig);
     if (s.tokens != small_tokens) PyMem_Free(s.tokens);
+    if (s.quotes != small_quotes) PyMem_Free(s.quotes);
     if (result) known_seen = PySet_GET_SIZE(tables[T_KNOWN]);
     return result;
 }
@@ -876,6 +1048,7 @@ static struct PyModuleDef module_def = {
 };
 
 PyMODINIT_FUNC PyInit__reading(void) {
+    init_classes();
     for (int i = 0; i < N_TABLES; i++)
         if (!(table_keys[i] = PyUnicode_InternFromString(table_names[i]))) return NULL;
     return PyModule_Create(&module_def);
