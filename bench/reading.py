@@ -1,5 +1,7 @@
 """read() speed per paragraph, pure Python against the compiled reader, over the real corpus's paragraphs.
 
+Also the core of distinctiveness (`_rarest`), Python against C, with the whole corpus's statistics.
+
     python bench/reading.py [HTML_FOLDER] [--repeat N]
 
 Parses every page first, so that only read() is timed (one core). Each reader reads every paragraph once
@@ -12,14 +14,15 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from bot.picks import signals
 from bot.sources import parse_document
 
 
-def timed(read: Callable[[str], object], texts: list[str], repeat: int) -> tuple[float, float]:
+def timed(read: Callable[[Any], object], texts: Sequence[Any], repeat: int) -> tuple[float, float]:
     for text in texts:
         read(text)
     best = best_cpu = float("inf")
@@ -57,6 +60,22 @@ def main() -> None:
         print(f"{name:<8}{wall:8.2f} µs/paragraph wall{cpu:8.2f} µs/paragraph CPU")
     if "c" in results:
         print(f"speed-up {results['python'] / results['c']:.1f}x (CPU)")
+
+    # The core of distinctiveness: the ten smallest paragraph frequencies of each paragraph's terms,
+    # against the statistics of the whole corpus (as scoring at ingest looks them up).
+    readings = [signals._read_python(text) for text in texts]
+    df: dict[str, int] = {}
+    for r in readings:
+        for t in r.terms:
+            df[t] = df.get(t, 0) + 1
+    term_sets = [r.terms for r in readings]
+    cores = {"python": signals._rarest_python}
+    if signals._rarest is not signals._rarest_python:
+        cores["c"] = signals._rarest
+    print("rarest terms (the core of distinctiveness):")
+    for name, rarest in cores.items():
+        wall, cpu = timed(lambda terms, rarest=rarest: rarest(terms, df), term_sets, args.repeat)
+        print(f"{name:<8}{wall:8.2f} µs/paragraph wall{cpu:8.2f} µs/paragraph CPU")
 
 
 if __name__ == "__main__":

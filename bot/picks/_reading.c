@@ -13,9 +13,14 @@
  * editing the word lists needs no change here.
  *
  * The rare regular expression (`_PARA_NUMBER`, with its cheap pre-test) is run by calling back into
- * Python. `_AMOUNT` and `_DOUBLE_QUOTED` are common (a quarter of the paragraphs), so their matching
- * is written out here, on `text.lower()` exactly as the Python does; `_AMOUNT` falls back to the
- * regex if a unit word is ever something other than letters and digits.
+ * Python. `_AMOUNT` and `_DOUBLE_QUOTED` are common (a quarter of the paragraphs each), so their
+ * matching is written out here, on `text.lower()` exactly as the Python does; `_AMOUNT` falls back to
+ * the regex if a unit word is ever something other than letters and digits. text.lower() itself is
+ * only called for a text with a non-ASCII upper or title case letter: without one, lowering changes
+ * nothing but ASCII letters (the test suite checks that fact of Unicode), so the words and quotes of
+ * the lowered text are those of the text.
+ *
+ * `rarest` is the core of `distinctiveness`: the ten smallest paragraph frequencies of a set of terms.
  *
  * Threads and re-entry: the cache is used by one call at a time. A call that finds it busy (another
  * thread during a callback, or a finaliser run by the garbage collector) reads with the Python read().
@@ -215,7 +220,7 @@ static int refresh(void) {
             !PyType_Check(tables[T_READING]) ||
             !PyType_IsSubtype((PyTypeObject *)tables[T_READING], &PyTuple_Type))
             goto wrong;
-        if ((units_are_words = check_units(tables[T_UNITS])) < 0) return -1;
+        if ((units_are_words = check_units(tables[T_UNITS])) < 0) goto forget;
         flush();
     }
     Py_ssize_t known = PySet_GET_SIZE(tables[T_KNOWN]);
@@ -230,6 +235,9 @@ static int refresh(void) {
     return 0;
 wrong:
     PyErr_SetString(PyExc_TypeError, "bot.picks.signals' tables are not of the types _reading expects");
+forget: /* so that the next call checks them again */
+    for (int i = 0; i < N_TABLES; i++) Py_CLEAR(tables[i]);
+    flush();
     return -1;
 }
 
@@ -1006,6 +1014,71 @@ done:
 
 /* --- distinctiveness --------------------------------------------------------------------------------- */
 
+/* rarest(terms, df, k=10): signals._rarest_python(terms, df, k), the k smallest paragraph frequencies
+ * of the terms (0 for a term df lacks), smallest first: one pass keeping the k smallest, instead of
+ * fetching all and sorting. Only for a plain dict of ints that fit in 64 bits (what ingest passes);
+ * anything else is handed to the Python. */
+#define MAX_RAREST 64
+
+static PyObject *rarest_python(PyObject *const *args, Py_ssize_t nargs) {
+    PyObject *fallback = space ? PyDict_GetItemString(space, "_rarest_python") : NULL;
+    if (!fallback) {
+        PyErr_SetString(PyExc_RuntimeError, "bot.picks._reading is not bound to bot.picks.signals");
+        return NULL;
+    }
+    Py_INCREF(fallback);
+    PyObject *r = PyObject_Vectorcall(fallback, args, (size_t)nargs, NULL);
+    Py_DECREF(fallback);
+    return r;
+}
+
+static PyObject *reading_rarest(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs < 2 || nargs > 3) {
+        PyErr_SetString(PyExc_TypeError, "rarest(terms, df, k=10)");
+        return NULL;
+    }
+    PyObject *terms = args[0], *df = args[1];
+    Py_ssize_t k = 10;
+    if (nargs == 3 && (k = PyLong_AsSsize_t(args[2])) == -1 && PyErr_Occurred()) return NULL;
+    if (!PyAnySet_Check(terms) || !PyDict_CheckExact(df) || k < 0 || k > MAX_RAREST)
+        return rarest_python(args, nargs);
+    long long values[MAX_RAREST];
+    Py_ssize_t kept = 0;
+    PyObject *it = PyObject_GetIter(terms), *term;
+    if (!it) return NULL;
+    while ((term = PyIter_Next(it))) {
+        PyObject *count = PyDict_GetItemWithError(df, term);
+        Py_DECREF(term); /* the set holds it */
+        long long v = 0;
+        if (count) {
+            int overflow = 0;
+            v = PyLong_CheckExact(count) ? PyLong_AsLongLongAndOverflow(count, &overflow) : 0;
+            if (!PyLong_CheckExact(count) || overflow) { /* not a plain int: the Python compares it */
+                Py_DECREF(it);
+                return rarest_python(args, nargs);
+            }
+        } else if (PyErr_Occurred())
+            break;
+        if (kept == k && (k == 0 || v >= values[k - 1])) continue;
+        Py_ssize_t i = kept < k ? kept++ : k - 1;
+        for (; i > 0 && values[i - 1] > v; i--) values[i] = values[i - 1];
+        values[i] = v;
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) return NULL;
+    PyObject *found = PyList_New(kept);
+    if (!found) return NULL;
+    for (Py_ssize_t i = 0; i < kept; i++) {
+        PyObject *v = PyLong_FromLongLong(values[i]);
+        if (!v) {
+            Py_DECREF(found);
+            return NULL;
+        }
+        PyList_SET_ITEM(found, i, v);
+    }
+    return found;
+}
+
 /* --- The module ------------------------------------------------------------------------------------- */
 
 static PyObject *reading_bind(PyObject *module, PyObject *globals) {
@@ -1039,6 +1112,8 @@ static PyMethodDef methods[] = {
      "read(text) -> Reading: bot.picks.signals.read(), the same Reading, in one pass in C."},
     {"bind", reading_bind, METH_O,
      "bind(globals): read with the word lists and tables of this namespace (bot.picks.signals)."},
+    {"rarest", (PyCFunction)(void (*)(void))reading_rarest, METH_FASTCALL,
+     "rarest(terms, df, k=10) -> list: the k smallest df of the terms (0 if missing), smallest first."},
     {"cache_size", cache_size, METH_NOARGS, "The number of words the C cache knows (for tests)."},
     {NULL, NULL, 0, NULL},
 };
@@ -1051,5 +1126,9 @@ PyMODINIT_FUNC PyInit__reading(void) {
     init_classes();
     for (int i = 0; i < N_TABLES; i++)
         if (!(table_keys[i] = PyUnicode_InternFromString(table_names[i]))) return NULL;
-    return PyModule_Create(&module_def);
+    PyObject *module = PyModule_Create(&module_def);
+    /* What signals.py expects of this module (its functions and their meaning): it ignores a build
+     * of another version rather than fail, e.g. a checkout updated without `pip install -e .` again. */
+    if (module && PyModule_AddIntConstant(module, "API", 2) < 0) Py_CLEAR(module);
+    return module;
 }

@@ -9,6 +9,7 @@ CABLEBOT_REQUIRE_SPEEDUPS=1 (CI) a missing extension is a failure.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable
 from functools import cache
 
@@ -180,3 +181,67 @@ def test_generated_text_reads_the_same(c_read: Read, text: str) -> None:
 @given(st.text())
 def test_any_unicode_text_reads_the_same(c_read: Read, text: str) -> None:
     assert_same(c_read, text)
+
+
+# --- The core of distinctiveness ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def c_rarest(c_read: Read) -> Callable[..., list[int]]:
+    from bot.picks import _reading
+
+    return _reading.rarest
+
+
+def assert_same_rarest(c_rarest: Callable[..., list[int]], terms, df, k: int = 10) -> None:
+    want, got = signals._rarest_python(terms, df, k), c_rarest(terms, df, k)
+    assert got == want and [type(v) for v in got] == [type(v) for v in want]
+
+
+@pytest.mark.corpus
+def test_the_rarest_terms_of_every_corpus_paragraph_are_the_same(c_rarest) -> None:
+    readings = [signals._read_python(text) for text in corpus_paragraphs()]
+    df: dict[str, int] = {}
+    for r in readings:
+        for t in r.terms:
+            df[t] = df.get(t, 0) + 1
+    for i, t in enumerate(sorted(df)):  # some terms the statistics lack: they count as 0
+        if i % 7 == 0:
+            del df[t]
+    for r in readings:
+        assert_same_rarest(c_rarest, r.terms, df)
+        assert_same_rarest(c_rarest, r.terms, df, 3)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.frozensets(st.text(max_size=4), max_size=40),
+    st.dictionaries(
+        st.text(max_size=4),
+        st.integers(-5, 50) | st.integers(min_value=-(2**70), max_value=2**70),
+        max_size=40,
+    ),
+    st.integers(0, 64),
+)
+def test_the_rarest_of_any_terms_are_the_same(c_rarest, terms, df, k) -> None:
+    assert_same_rarest(c_rarest, terms, df, k)
+    assert_same_rarest(c_rarest, set(terms), Counter(df), k)  # not a plain dict: the Python answers
+    assert_same_rarest(c_rarest, terms, {t: True for t in df}, k)  # not plain ints: the Python answers
+
+
+def test_distinctiveness_uses_the_compiled_core_unless_told_not_to(c_rarest) -> None:
+    if os.environ.get("CABLEBOT_PURE_PYTHON") == "1":
+        assert signals._rarest is signals._rarest_python
+    else:
+        assert signals._rarest is c_rarest
+
+
+# --- A fact about Unicode that the C relies on ----------------------------------------------------
+
+
+@pytest.mark.slow
+def test_str_lower_changes_only_upper_and_title_case_characters() -> None:
+    """The C reads the words of text.lower() from the text itself unless the text has a non-ASCII upper
+    or title case character: so no other character may change under str.lower() in this Python."""
+    changed = [c for c in map(chr, range(128, 0x110000)) if c.lower() != c]
+    assert changed and all(c.isupper() or c.istitle() for c in changed)
