@@ -22,11 +22,13 @@
  *
  * `rarest` is the core of `distinctiveness`: the ten smallest paragraph frequencies of a set of terms.
  *
- * Threads and re-entry: the cache is used by one call at a time. A call that finds it busy (another
- * thread during a callback, or a finaliser run by the garbage collector) reads with the Python read().
+ * Threads and re-entry: the cache is used by one call at a time. A call from another thread while a
+ * call is in a callback (`_learn` is Python: the GIL may pass) waits for it to finish; a call within
+ * the call itself (a finaliser run by the garbage collector) reads with the Python read().
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <pythread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -66,7 +68,8 @@ typedef struct {
 static Entry *table = NULL;
 static size_t capacity = 0, used = 0;
 static uint64_t calls = 0;
-static int busy = 0;
+static int busy = 0;           /* a read() is using the cache (it may be in a callback into Python) */
+static unsigned long owner = 0; /* the thread of that read() */
 static Py_ssize_t known_seen = 0; /* len(_known) at the end of the last call */
 
 /* A hash of a word's bytes, taken eight at a time (little-endian, the last eight padded with zeros):
@@ -439,7 +442,7 @@ static PyObject *ascii_str(const char *s, Py_ssize_t len) {
 
 /* Every word of the text gets its entry; words never seen are learnt by signals._learn first. */
 static int look_up(Scan *s) {
-    PyObject *fresh = NULL, *unknown = NULL, *learn = NULL;
+    PyObject *fresh = NULL, *learn = NULL;
     int inserted = 0;
     for (Py_ssize_t i = 0; i < s->n; i++) {
         Token *t = &s->tokens[i];
@@ -448,32 +451,31 @@ static int look_up(Scan *s) {
         if (t->e) continue;
         PyObject *w = ascii_str(s->lower + t->off, t->len);
         if (!w) goto error;
-        if ((!fresh && !(fresh = PyList_New(0))) || (!unknown && !(unknown = PyList_New(0)))) {
+        if (!fresh && !(fresh = PyList_New(0))) {
             Py_DECREF(w);
             goto error;
         }
-        int known = PySet_Contains(tables[T_KNOWN], w);
-        Entry *e = known < 0 ? NULL : insert(w, t->hash); /* flags to come, once learnt */
+        Entry *e = insert(w, t->hash); /* its facts to come, once learnt */
         inserted = 1;
-        if (!e || PyList_Append(fresh, w) < 0 || (!known && PyList_Append(unknown, w) < 0)) {
+        if (!e || PyList_Append(fresh, w) < 0) {
             Py_DECREF(w);
             goto error;
         }
         Py_DECREF(w);
     }
     if (!inserted) return 0;
-    if (PyList_GET_SIZE(unknown)) {
-        learn = PyDict_GetItemString(space, "_learn");
-        if (!learn) {
-            PyErr_SetString(PyExc_RuntimeError, "bot.picks.signals has no _learn");
-            goto error;
-        }
-        Py_INCREF(learn);
-        PyObject *r = PyObject_CallOneArg(learn, unknown);
-        Py_CLEAR(learn);
-        if (!r) goto error;
-        Py_DECREF(r);
+    /* Every word new to the cache is learnt, even one in _known already: learning again is harmless,
+     * and its facts are then those of a _learn that has finished (one in another thread may not have). */
+    learn = PyDict_GetItemString(space, "_learn");
+    if (!learn) {
+        PyErr_SetString(PyExc_RuntimeError, "bot.picks.signals has no _learn");
+        goto error;
     }
+    Py_INCREF(learn);
+    PyObject *r = PyObject_CallOneArg(learn, fresh);
+    Py_CLEAR(learn);
+    if (!r) goto error;
+    Py_DECREF(r);
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(fresh); i++) {
         PyObject *w = PyList_GET_ITEM(fresh, i);
         const char *b = (const char *)PyUnicode_DATA(w);
@@ -486,7 +488,6 @@ static int look_up(Scan *s) {
         if (fill(e) < 0) goto error;
     }
     Py_DECREF(fresh);
-    Py_DECREF(unknown);
     for (Py_ssize_t i = 0; i < s->n; i++) { /* the table may have moved */
         Token *t = &s->tokens[i];
         t->e = probe(s->lower + t->off, t->len, t->hash);
@@ -494,7 +495,6 @@ static int look_up(Scan *s) {
     return 0;
 error:
     Py_XDECREF(fresh);
-    Py_XDECREF(unknown);
     if (inserted) flush(); /* entries without their facts must not stay */
     return -1;
 }
@@ -803,8 +803,16 @@ static PyObject *reading_read(PyObject *module, PyObject *text) {
         PyErr_Format(PyExc_TypeError, "read() takes a str, not %.100s", Py_TYPE(text)->tp_name);
         return NULL;
     }
-    if (busy) return read_python(text);
+    if (busy) {
+        unsigned long me = PyThread_get_thread_ident();
+        if (owner == me) return read_python(text); /* within our own call: a finaliser run by the GC */
+        while (busy) { /* another thread's call, in a callback: let it finish (it needs the GIL) */
+            Py_BEGIN_ALLOW_THREADS
+            Py_END_ALLOW_THREADS
+        }
+    }
     busy = 1;
+    owner = PyThread_get_thread_ident();
     PyObject *r = read_text(text);
     busy = 0;
     return r;

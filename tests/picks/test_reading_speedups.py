@@ -9,8 +9,10 @@ CABLEBOT_REQUIRE_SPEEDUPS=1 (CI) a missing extension is a failure.
 from __future__ import annotations
 
 import os
+import sys
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 import pytest
@@ -245,3 +247,22 @@ def test_str_lower_changes_only_upper_and_title_case_characters() -> None:
     or title case character: so no other character may change under str.lower() in this Python."""
     changed = [c for c in map(chr, range(128, 0x110000)) if c.lower() != c]
     assert changed and all(c.isupper() or c.istitle() for c in changed)
+
+
+@pytest.mark.corpus
+def test_threads_reading_at_once_read_the_same(c_read: Read) -> None:
+    """A thread may take over while another is learning words (signals._learn is Python): the C's cache
+    is then busy and the second thread reads with the Python read(). Either way, the same Readings."""
+    texts = corpus_paragraphs()[:3000]
+    expected = [signals._read_python(text) for text in texts]
+    for table in (signals._memo, signals._names, signals._known, signals._listed, signals._terms):
+        table.clear()  # every word to learn again: many switches during _learn
+    signals._numerals.clear()
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda i: c_read(texts[i]), range(len(texts))))
+    finally:
+        sys.setswitchinterval(previous)
+    assert results == expected
