@@ -16,12 +16,15 @@ says it can match.
 from __future__ import annotations
 
 import math
+import os
 import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
 from operator import itemgetter
+from types import ModuleType
 from typing import NamedTuple
 
 from bot.model import Cable, Paragraph
@@ -634,12 +637,7 @@ def distinctiveness(p: Passage) -> float:
     found = p.terms
     if not found:
         return 0.0
-    try:  # every term is counted when scoring at ingest: one C-level lookup of them all
-        counts = itemgetter(*found)(p.df)
-        rarest = sorted(counts if len(found) > 1 else (counts,))[:10]
-    except KeyError:
-        get = p.df.get
-        rarest = sorted([get(t, 0) for t in found])[:10]
+    rarest = _rarest(found, p.df)
     ceiling = math.log(p.total + 1)
     mean = (ceiling - sum(map(math.log1p, rarest)) / len(rarest)) / ceiling
     return _clamp((mean - 0.5) / 0.4)
@@ -890,3 +888,54 @@ SIGNALS: dict[str, Signal] = {
 def word_lists() -> Iterable[str]:
     """The names of the word lists (for documentation and tests)."""
     return _LISTS
+
+
+# --- The compiled reader ------------------------------------------------------------------------
+
+# read() above is the reference. bot.picks._reading (bot/picks/_reading.c, built by `pip install` when
+# a C compiler is at hand) gives the same Reading about 6 times faster, reading this module's tables at
+# every call, and the same `_rarest` without sorting; CABLEBOT_PURE_PYTHON=1 keeps the Python ones (to
+# compare, or to rule the C out). tests/picks/test_reading_speedups.py holds them to the same results.
+_read_python = read
+
+
+def _rarest_python(terms: frozenset[str], df: Mapping[str, int], k: int = 10) -> list[int]:
+    """The k smallest paragraph frequencies of some terms (0 for a term df lacks), smallest first: the
+    core of `distinctiveness`."""
+    if not terms:
+        return []
+    try:  # every term is counted when scoring at ingest: one C-level lookup of them all
+        counts = itemgetter(*terms)(df)
+        return sorted(counts if len(terms) > 1 else (counts,))[:k]
+    except KeyError:
+        get = df.get
+        return sorted([get(t, 0) for t in terms])[:k]
+
+
+_SPEEDUPS_API = 2  # bot.picks._reading's API constant: what this module expects of it
+
+
+def _compiled() -> ModuleType | None:
+    if os.environ.get("CABLEBOT_PURE_PYTHON") == "1":
+        return None
+    try:
+        from bot.picks import _reading
+    except ImportError:  # not built: no compiler when installed, or a source checkout
+        return None
+    if getattr(_reading, "API", None) != _SPEEDUPS_API:
+        warnings.warn(
+            f"bot.picks._reading ({_reading.__file__}) was built from another version of cablebot: "
+            "reading with the Python read(); `pip install -e .` rebuilds it",
+            RuntimeWarning,
+            stacklevel=1,
+        )
+        return None
+    _reading.bind(globals())
+    return _reading
+
+
+_speedups = _compiled()
+read = _speedups.read if _speedups else _read_python
+_rarest: Callable[[frozenset[str], Mapping[str, int]], list[int]] = (
+    _speedups.rarest if _speedups else _rarest_python
+)
