@@ -3,14 +3,18 @@
     report = ingest_paths([Path("cables/")], store, permalinks=config.permalinks)
 
 One bad input never stops an ingest: each is reported with its file (and row) and reason, and the rest
-goes on. Cables are saved a few hundred per transaction; each saved batch is handed, in the same
-transaction, to the picker's scorer (when `bot.picks` provides one), so that scores and corpus statistics
-are written with the cables they describe and no later pass over the corpus is needed.
+goes on. Cables are saved a few hundred per transaction; in the same transaction, the picker's scorer
+(when `bot.picks` provides one) scores the paragraphs the batch is about to write, so that each paragraph
+row is written once, score included, and the corpus statistics with the cables they describe: no later
+pass over the corpus is needed.
 
-The scorer contract: `bot.picks.batch_scorer(config) -> BatchScorer | None`, where a BatchScorer is
-called as `scorer(connection, saved)` with the open write transaction and the list of
-`bot.store.cables.SavedCable` of the batch (paragraph rows are (cable_id, position); `replaced` holds
-the texts of paragraphs a fuller copy replaced).
+The scorer contract: `bot.picks.batch_scorer(config) -> BatchScorer | None`, where a BatchScorer is a
+`bot.store.cables.ParagraphScorer`, called as `scorer(connection, writing)` with the open write
+transaction and the list of `bot.store.cables.Writing` (a cable whose paragraphs are about to be
+written, and the texts of the stored paragraphs they replace, when a fuller copy replaces them). It
+returns, for each, one (score, blocked, block_reason, reasons JSON) per paragraph, in order, and may
+write more in the transaction (the corpus statistics). Identical copies are skipped before it is
+called, and a copy that only fills metadata gaps writes no paragraphs; neither reaches it.
 """
 
 from __future__ import annotations
@@ -29,13 +33,12 @@ from bot.permalink import DEFAULT_PERMALINKS, PermalinkTemplate
 from bot.sources import HEAD_SIZE, detect_format, iter_release_csv, read_file
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
-
     from bot.config import Config
     from bot.store import Store
-    from bot.store.cables import SavedCable
 
-BatchScorer = Callable[["Connection", "list[SavedCable]"], None]
+    # The scorer contract (see above); named here for bot.picks, defined by the store that calls it.
+    from bot.store.cables import ParagraphScorer as BatchScorer
+
 Progress = Callable[[int], None]  # called with the number of input bytes just consumed
 
 BATCH_SIZE = 500
@@ -242,9 +245,7 @@ def _save(store: Store, batch: list[Cable], scorer: BatchScorer | None, report: 
     from bot.store.merge import Outcome
 
     with store.write() as conn:
-        saved = save_cables(conn, batch)
-        if scorer is not None:
-            scorer(conn, saved)
+        saved = save_cables(conn, batch, scorer)
     for offered, result in zip(batch, saved, strict=True):
         setattr(report, result.outcome.value, getattr(report, result.outcome.value) + 1)
         # Said once, when the cable is written; a later copy that brings paragraphs makes it postable.

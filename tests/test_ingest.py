@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.ingest import IngestReport, find_inputs, ingest, ingest_paths
-from bot.store.merge import Outcome
 from bot.store.schema import paragraphs
 from tests.support import cables_dir, make_cable
 
@@ -91,32 +90,62 @@ def test_a_release_csv_is_read_row_by_row_and_progress_adds_up_to_its_size(store
     assert cable.paragraphs[1].text == "The minister said he would not sign the deal, and said so twice."
 
 
-def test_each_saved_batch_reaches_the_scorer_inside_its_transaction(store):
-    batches: list[list] = []
+def test_each_batch_is_scored_in_its_transaction_and_its_rows_are_written_with_their_scores(store):
+    batches: list[list[str]] = []
 
-    def scorer(conn, saved) -> None:
-        batches.append(saved)
-        for result in saved:
-            if result.paragraphs_written:
-                conn.execute(
-                    paragraphs.update()
-                    .where(paragraphs.c.cable_id == result.cable_id)
-                    .values(score=paragraphs.c.position * 1.5)
-                )
+    def scorer(conn, writing):
+        batches.append([w.cable.ref_id for w in writing])
+        # Inside the batch's transaction: its paragraphs are not written yet, its cables may be.
+        assert conn.in_transaction()
+        return [
+            [
+                (i * 1.5, i == 1, "second" if i == 1 else None, f'{{"n":{i}}}')
+                for i in range(len(w.cable.paragraphs))
+            ]
+            for w in writing
+        ]
 
     cables = [make_cable(f"09CITY{i}", ["One.", "Two."]) for i in range(25)]
     report = ingest(cables + cables[:3], store, scorer=scorer, batch_size=10)
 
-    assert [len(b) for b in batches] == [10, 10, 8]
-    assert [r.outcome for r in batches[-1]][-3:] == [Outcome.skipped] * 3
+    # The three identical copies at the end are skipped before scoring: nothing of theirs is written.
+    assert [len(b) for b in batches] == [10, 10, 5]
     assert (report.ingested, report.skipped) == (25, 3)
     with store.read() as conn:
-        scores = conn.execute(select(paragraphs.c.score).order_by(paragraphs.c.id)).scalars().all()
-    assert scores == [0.0, 1.5] * 25
+        rows = conn.execute(
+            select(
+                paragraphs.c.score, paragraphs.c.blocked, paragraphs.c.block_reason, paragraphs.c.reasons
+            ).order_by(paragraphs.c.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [(0.0, False, None, {"n": 0}), (1.5, True, "second", {"n": 1})] * 25
+
+
+def test_a_fuller_copy_reaches_the_scorer_with_the_texts_it_replaces(store):
+    seen: list[tuple[str, tuple[str, ...]]] = []
+
+    def scorer(conn, writing):
+        seen.extend((w.cable.ref_id, w.replaced) for w in writing)
+        return [[(2.0, False, None, "{}")] * len(w.cable.paragraphs) for w in writing]
+
+    ingest([make_cable("09CITY1", ["One."])], store, scorer=scorer)
+    ingest([make_cable("09CITY1", ["One.", "Two."])], store, scorer=scorer)
+
+    assert seen == [("09CITY1", ()), ("09CITY1", ("One.",))]
+    with store.read() as conn:
+        assert conn.execute(select(paragraphs.c.score)).scalars().all() == [2.0, 2.0]
+
+
+def test_a_scorer_that_gives_the_wrong_number_of_scores_saves_nothing(store):
+    def scorer(conn, writing):
+        return [[] for _ in writing]
+
+    with pytest.raises(ValueError, match="one score per paragraph"):
+        ingest([make_cable("09CITY1", ["One."])], store, scorer=scorer)
+    assert store.counts() == {"cables": 0, "paragraphs": 0}
 
 
 def test_a_batch_whose_scoring_fails_leaves_nothing_half_saved(store):
-    def scorer(conn, saved) -> None:
+    def scorer(conn, writing):
         raise RuntimeError("scorer broke")
 
     with pytest.raises(RuntimeError):
