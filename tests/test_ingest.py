@@ -169,3 +169,19 @@ def test_folders_are_read_recursively_and_hidden_files_are_left_alone(tmp_path):
     (tmp_path / ".git" / "HEAD").write_text("x")
     inputs = find_inputs([tmp_path])
     assert [p.relative_to(tmp_path) for p in inputs.files] == [Path("a/b/deep.txt"), Path("top.txt")]
+
+
+def test_the_garbage_collectors_settings_are_restored_after_an_ingest_even_a_failed_one(store):
+    import gc
+
+    before = gc.get_threshold()
+
+    def scorer(conn, writing):
+        assert gc.get_threshold() != before  # collected less often while ingesting
+        raise RuntimeError("scorer broke")
+
+    ingest([make_cable("09CITY1", ["One."])], store)
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError):
+        ingest([make_cable("09CITY2", ["One."])], store, scorer=scorer)
+    assert gc.get_threshold() == before
