@@ -3,6 +3,7 @@
     python bench/ingest.py            # pages on SQLite, the release CSV on SQLite, pages on PostgreSQL
     python bench/ingest.py pages-sqlite pages-sqlite-scored
     python bench/ingest.py --csv /path/cables.csv csv-sqlite
+    python bench/ingest.py --breakdown sqlite      # where a scored save spends its time, per paragraph
 
 Runs: parse-pages (parsing only, for reference), pages-sqlite, csv-sqlite, pages-postgresql, and each
 of the last three with `-scored` (the picker's scorer on, as `cablebot ingest` runs it). Each run is a
@@ -49,10 +50,18 @@ def main() -> int:
         "runs", nargs="*", help=f"any of {', '.join(RUNS)}; default: {' '.join(DEFAULT_RUNS)}"
     )
     parser.add_argument("--csv", type=Path, default=DEFAULT_CSV, help="the release CSV (built when missing)")
+    parser.add_argument(
+        "--breakdown",
+        choices=["sqlite", "postgresql"],
+        help="time each step of saving the parsed pages, unscored then scored, in microseconds per paragraph",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run(args.child, args.csv)))
+        return 0
+    if args.breakdown:
+        breakdown(args.breakdown)
         return 0
 
     runs = args.runs or DEFAULT_RUNS
@@ -157,15 +166,92 @@ def _result(cables: int, wall: float, cpu: float, note: str = "") -> dict:
     }
 
 
+def breakdown(dialect: str, runs: int = 3) -> None:
+    """Save the parsed pages batch by batch (no parsing, no writer thread), unscored then scored, with a
+    timer around each step; the best of `runs` fresh stores. Timers cost a little: the totals, not the
+    steps, are what `bench/ingest.py pages-*` measures."""
+    from collections import Counter
+
+    import bot.picks.persist as persist
+    import bot.store.cables as store_cables
+    from bot.config import parse_config
+    from bot.ingest import BATCH_SIZE, IngestReport, _fewer_collections, _save, find_scorer
+    from bot.sources import read_path
+    from bot.store import open_store
+
+    spent: Counter[str] = Counter()
+
+    def timed(owner, name: str, label: str) -> None:
+        inner = getattr(owner, name)
+
+        def timer(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[label] += time.perf_counter() - start
+
+        setattr(owner, name, timer)
+
+    steps = [
+        (persist, "read", "read (signals)"),
+        (persist, "score_cable", "score_cable (signals)"),
+        (persist.CorpusCache, "refresh", "corpus: load unseen terms"),
+        (persist.CorpusCache, "count", "corpus: count the batch"),
+        (persist, "apply_delta", "corpus: write the counts"),
+        (persist, "reasons_json", "reasons as JSON"),
+        (store_cables, "_insert_paragraphs", "insert paragraphs"),
+        (store_cables, "_scores", "scorer (all of it)"),
+    ]
+    for owner, name, label in steps:
+        timed(owner, name, label)
+    cables = [c for c in read_path(PAGES) if not isinstance(c, Exception)]
+    paragraphs = sum(len(c.paragraphs) for c in cables)
+    best: dict[str, dict[str, float]] = {}
+    for scored in (False, True) * runs:
+        spent.clear()
+
+        def save_all(url: str, scored: bool = scored) -> None:
+            with open_store(url) as store, _fewer_collections():
+                scorer = find_scorer(parse_config({})) if scored else None
+                start = time.perf_counter()
+                for i in range(0, len(cables), BATCH_SIZE):
+                    _save(store, cables[i : i + BATCH_SIZE], scorer, IngestReport())
+                spent["total"] = time.perf_counter() - start
+
+        if dialect == "postgresql":
+            _on_postgres(save_all)
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                save_all(f"sqlite:///{folder}/bench.db")
+        kind = "scored" if scored else "unscored"
+        if kind not in best or spent["total"] < best[kind]["total"]:
+            best[kind] = dict(spent)
+    # count() includes refresh(): show the counting alone.
+    scored = best["scored"]
+    scored["corpus: count the batch"] -= scored.get("corpus: load unseen terms", 0.0)
+
+    def line(label: str, seconds: float) -> None:
+        print(f"  {label:<36}{seconds * 1e6 / paragraphs:>8.1f}")
+
+    print(f"{dialect}: {len(cables):,} cables, {paragraphs:,} paragraphs; microseconds per paragraph")
+    line("unscored save, total", best["unscored"]["total"])
+    line("  insert paragraphs", best["unscored"]["insert paragraphs"])
+    line("scored save, total", scored["total"])
+    for _, _, label in steps:
+        if label in scored:
+            line("  " + label, scored[label])
+    signals = scored["read (signals)"] + scored["score_cable (signals)"]
+    line("scoring adds, besides signals", scored["total"] - best["unscored"]["total"] - signals)
+
+
 def build_csv(path: Path) -> None:
     builder = REPO / "bench" / "make_release_csv.py"
     if not builder.exists():
         sys.exit(f"{path} is missing and bench/make_release_csv.py (which builds it) does not exist yet")
     path.parent.mkdir(parents=True, exist_ok=True)
     print(f"building {path} ({ROWS:,} rows) with {builder.name}...", file=sys.stderr)
-    subprocess.run(
-        [sys.executable, str(builder), str(path), "--rows", str(ROWS)], check=True, cwd=REPO
-    )
+    subprocess.run([sys.executable, str(builder), str(path), "--rows", str(ROWS)], check=True, cwd=REPO)
 
 
 if __name__ == "__main__":
