@@ -70,8 +70,8 @@ def main() -> int:
         parser.error(f"unknown run(s) {sorted(unknown)}; choose from {', '.join(RUNS)}")
     if any(r.startswith("csv") for r in runs) and not args.csv.exists():
         build_csv(args.csv)
-    # cables/s by wall time, and per CPU second of this process (other load on the machine, and on
-    # PostgreSQL the server's own work, do not count in the second).
+    # cables/s by wall time, and per CPU second of this process and its reader process (other load on
+    # the machine, and on PostgreSQL the server's own work, do not count in the second).
     print(f"{'run':<26}{'cables':>9}{'cables/s':>11}{'per CPU s':>11}{'wall s':>9}{'peak RSS MB':>13}")
     for name in runs:
         child = subprocess.run(
@@ -150,12 +150,15 @@ def _on_postgres(work) -> dict:
 
 
 def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    # With the ingest's reader process (bot.ingest._ReaderProcess), whose time counts once it has ended.
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _result(cables: int, wall: float, cpu: float, note: str = "") -> dict:
-    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # This process's peak, plus its reader process's when it had one: an upper bound of the pair's.
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    rss_kb = own.ru_maxrss + children.ru_maxrss
     return {
         "cables": cables,
         "wall": wall,

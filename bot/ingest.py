@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import gc
 import importlib
+import multiprocessing
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,12 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import ParseError
+from bot.errors import CablebotError, ParseError
 from bot.model import Cable
 from bot.permalink import DEFAULT_PERMALINKS, PermalinkTemplate
 from bot.sources import HEAD_SIZE, detect_format, iter_release_csv, read_file
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from bot.config import Config
     from bot.store import Store
 
@@ -303,7 +307,100 @@ def ingest_paths(
     """Ingest files and folders (recursively), the release CSV included."""
     inputs = paths if isinstance(paths, Inputs) else find_inputs(paths)
     report = IngestReport(failures=list(inputs.missing))
-    return ingest(read_files(inputs.files, permalinks, progress), store, scorer=scorer, report=report)
+    if not _reader_process_pays(inputs):
+        return ingest(read_files(inputs.files, permalinks, progress), store, scorer=scorer, report=report)
+    # Started before ingest() starts its writer thread: a process is forked from this thread alone.
+    reader = _ReaderProcess(inputs.files, permalinks)
+    try:
+        return ingest(reader.items(progress), store, scorer=scorer, report=report)
+    finally:
+        reader.close()
+
+
+# --- reading in a process of its own ------------------------------------------------------------------
+
+READER_PROCESS_MIN_BYTES = 8_000_000  # below this (about 150 pages), a second process is not worth it
+
+
+def _reader_process_pays(inputs: Inputs) -> bool:
+    # fork, not spawn: a spawned process would import cablebot again, which costs more than it saves on
+    # all but the largest ingests. fork exists on Linux and the BSDs; elsewhere one process reads.
+    return (
+        sys.platform.startswith(("linux", "freebsd"))
+        and "fork" in multiprocessing.get_all_start_methods()
+        and inputs.total_bytes >= READER_PROCESS_MIN_BYTES
+    )
+
+
+class _ReaderProcess:
+    """`read_files` in a process of its own, so that parsing (pure Python) runs on a second CPU while
+    this process scores and saves: with the GIL, the writer thread alone overlaps only with the
+    database's own work. Cables come back in order, a few dozen per message; the pipe holds little, so
+    the reader waits when the writer falls behind, and memory stays bounded. Nothing here touches the
+    database: each batch is still saved and scored in one transaction of this process.
+    """
+
+    CHUNK = 32  # items per message: few enough to keep the writer fed, enough to spread the pickling
+
+    def __init__(self, files: Sequence[Path], permalinks: PermalinkTemplate) -> None:
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_read_into,
+            args=(list(files), permalinks, send),
+            name="cablebot-ingest-reader",
+            daemon=True,
+        )
+        self._process.start()
+        send.close()  # the child holds the only sending end: its exit is then seen here as the end
+
+    def items(self, progress: Progress | None = None) -> Iterator[Cable | ParseError]:
+        while True:
+            try:
+                message = self._receive.recv()
+            except EOFError:
+                self._process.join()
+                raise CablebotError(
+                    "the process reading the input files stopped before the end "
+                    f"(exit code {self._process.exitcode}); nothing after the last saved batch was saved"
+                ) from None
+            if message is None:
+                return
+            chunk, consumed = message
+            for item in chunk:
+                yield ParseError(item[0], where=item[1], line=item[2]) if isinstance(item, tuple) else item
+            if progress and consumed:
+                progress(consumed)
+
+    def close(self) -> None:
+        self._receive.close()
+        if self._process.is_alive():  # the ingest stopped early: the reader has nobody to read for
+            self._process.terminate()
+        self._process.join()
+
+
+def _read_into(files: list[Path], permalinks: PermalinkTemplate, send: Connection) -> None:
+    """The reader process: every item of `files`, sent in chunks with the bytes consumed, then None."""
+    consumed = 0
+
+    def advance(n: int) -> None:
+        nonlocal consumed
+        consumed += n
+
+    chunk: list[Cable | tuple[str, str | None, int | None]] = []
+    try:
+        for item in read_files(files, permalinks, advance):
+            # A ParseError travels as its fields: an exception's pickle keeps only its message.
+            chunk.append((item.reason, item.where, item.line) if isinstance(item, ParseError) else item)
+            if len(chunk) >= _ReaderProcess.CHUNK:
+                send.send((chunk, consumed))
+                chunk, consumed = [], 0
+        send.send((chunk, consumed))
+        send.send(None)
+    except (BrokenPipeError, KeyboardInterrupt):
+        pass  # the ingest stopped listening
+    finally:
+        send.close()
 
 
 def find_scorer(config: Config) -> BatchScorer | None:

@@ -185,3 +185,77 @@ def test_the_garbage_collectors_settings_are_restored_after_an_ingest_even_a_fai
     with pytest.raises(RuntimeError):
         ingest([make_cable("09CITY2", ["One."])], store, scorer=scorer)
     assert gc.get_threshold() == before
+
+
+@pytest.fixture
+def reader_process(monkeypatch):
+    """Every ingest_paths reads in a process of its own, however small its inputs."""
+    import bot.ingest
+
+    monkeypatch.setattr(bot.ingest, "READER_PROCESS_MIN_BYTES", 0)
+    if not bot.ingest._reader_process_pays(find_inputs([cables_dir() / "seed"])):
+        pytest.skip("no fork on this platform: ingests read in one process")
+
+
+def _csv_with_a_bad_row(tmp_path: Path) -> Path:
+    path = tmp_path / "cables.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        rows = csv.writer(handle, quoting=csv.QUOTE_ALL)
+        for i, date in enumerate(["10/20/2008 11:03", "not a date", "10/21/2008 09:00"], start=1):
+            rows.writerow(
+                [str(i), date, f"08ASTANA208{i}", "Embassy Astana", "UNCLASSIFIED", "", "", CSV_BODY]
+            )
+    return path
+
+
+@pytest.mark.corpus
+def test_reading_in_a_process_of_its_own_saves_and_reports_exactly_what_one_process_does(
+    store, tmp_path, reader_process
+):
+    from bot.store import open_store
+
+    pages = sorted((cables_dir() / "html").glob("*.html"))[:60]
+    inputs = find_inputs([*pages, _csv_with_a_bad_row(tmp_path), tmp_path / "nowhere"])
+    progress: list[int] = []
+
+    aside = ingest_paths(inputs, store, progress=progress.append)
+
+    with open_store(f"sqlite:///{tmp_path}/one.db") as alone:
+        import bot.ingest
+
+        bot.ingest.READER_PROCESS_MIN_BYTES = 10**15
+        here = ingest_paths(inputs, alone)
+        assert [store.get_cable(p.stem) for p in pages] == [alone.get_cable(p.stem) for p in pages]
+    assert aside.to_json() == here.to_json()
+    assert aside.ingested == 62
+    assert [f.where for f in aside.failures] == [
+        str(tmp_path / "nowhere"),
+        f"{tmp_path / 'cables.csv'}:row 2",
+    ]
+    assert sum(progress) == inputs.total_bytes
+
+
+def test_an_ingest_that_fails_stops_its_reader_process(store, reader_process):
+    import multiprocessing
+
+    def scorer(conn, writing):
+        raise RuntimeError("scorer broke")
+
+    with pytest.raises(RuntimeError):
+        ingest_paths([cables_dir() / "html"], store, scorer=scorer)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_reader_process_that_dies_is_an_error_not_a_short_ingest(store, monkeypatch, reader_process):
+    import os
+
+    import bot.ingest
+    from bot.errors import CablebotError
+
+    def dies(files, permalinks, progress):
+        yield make_cable("09CITY1", ["One."])
+        os._exit(3)
+
+    monkeypatch.setattr(bot.ingest, "read_files", dies)  # the forked reader runs this
+    with pytest.raises(CablebotError, match="exit code 3"):
+        ingest_paths([cables_dir() / "seed"], store)
