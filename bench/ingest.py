@@ -3,6 +3,7 @@
     python bench/ingest.py            # pages on SQLite, the release CSV on SQLite, pages on PostgreSQL
     python bench/ingest.py pages-sqlite pages-sqlite-scored
     python bench/ingest.py --csv /path/cables.csv csv-sqlite
+    python bench/ingest.py --one-process pages-sqlite-scored   # without the ingest's reader process
     python bench/ingest.py --breakdown sqlite      # where a scored save spends its time, per paragraph
 
 Runs: parse-pages (parsing only, for reference), pages-sqlite, csv-sqlite, pages-postgresql, and each
@@ -55,9 +56,18 @@ def main() -> int:
         choices=["sqlite", "postgresql"],
         help="time each step of saving the parsed pages, unscored then scored, in microseconds per paragraph",
     )
+    parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="read the inputs in the ingesting process, as small ingests do (no reader process)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        if args.one_process:
+            import bot.ingest
+
+            bot.ingest.READER_PROCESS_MIN_BYTES = sys.maxsize
         print(json.dumps(run(args.child, args.csv)))
         return 0
     if args.breakdown:
@@ -75,7 +85,8 @@ def main() -> int:
     print(f"{'run':<26}{'cables':>9}{'cables/s':>11}{'per CPU s':>11}{'wall s':>9}{'peak RSS MB':>13}")
     for name in runs:
         child = subprocess.run(
-            [sys.executable, __file__, "--child", name, "--csv", str(args.csv)],
+            [sys.executable, __file__, "--child", name, "--csv", str(args.csv)]
+            + (["--one-process"] if args.one_process else []),
             capture_output=True,
             text=True,
             cwd=REPO,

@@ -307,7 +307,7 @@ def ingest_paths(
     """Ingest files and folders (recursively), the release CSV included."""
     inputs = paths if isinstance(paths, Inputs) else find_inputs(paths)
     report = IngestReport(failures=list(inputs.missing))
-    if not _reader_process_pays(inputs):
+    if not _reader_process_pays(inputs, scorer):
         return ingest(read_files(inputs.files, permalinks, progress), store, scorer=scorer, report=report)
     # Started before ingest() starts its writer thread: a process is forked from this thread alone.
     reader = _ReaderProcess(inputs.files, permalinks)
@@ -322,11 +322,18 @@ def ingest_paths(
 READER_PROCESS_MIN_BYTES = 8_000_000  # below this (about 150 pages), a second process is not worth it
 
 
-def _reader_process_pays(inputs: Inputs) -> bool:
-    # fork, not spawn: a spawned process would import cablebot again, which costs more than it saves on
-    # all but the largest ingests. fork exists on Linux and the BSDs; elsewhere one process reads.
+def _reader_process_pays(inputs: Inputs, scorer: BatchScorer | None) -> bool:
+    """Whether reading in a second process would make this ingest faster.
+
+    Only when scoring: without a scorer, the writer thread already overlaps saving (the database works
+    without the GIL) with parsing, and a reader process would only add the pickling of every cable,
+    about a tenth of such an ingest's CPU time. Only with fork, not spawn: a spawned process would
+    import cablebot again, which costs more than it saves on all but the largest ingests; fork exists
+    on Linux and the BSDs, elsewhere one process reads. Only for inputs large enough to be worth it.
+    """
     return (
-        sys.platform.startswith(("linux", "freebsd"))
+        scorer is not None
+        and sys.platform.startswith(("linux", "freebsd"))
         and "fork" in multiprocessing.get_all_start_methods()
         and inputs.total_bytes >= READER_PROCESS_MIN_BYTES
     )

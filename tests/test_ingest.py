@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.config import Config
 from bot.ingest import IngestReport, find_inputs, ingest, ingest_paths
-from bot.store.schema import paragraphs
+from bot.picks import batch_scorer
+from bot.store.schema import cables, paragraphs
 from tests.support import cables_dir, make_cable
 
 CSV_BODY = """UNCLAS SECTION 01 OF 02 ASTANA 002079
@@ -193,7 +195,7 @@ def reader_process(monkeypatch):
     import bot.ingest
 
     monkeypatch.setattr(bot.ingest, "READER_PROCESS_MIN_BYTES", 0)
-    if not bot.ingest._reader_process_pays(find_inputs([cables_dir() / "seed"])):
+    if not bot.ingest._reader_process_pays(find_inputs([cables_dir() / "seed"]), scorer=lambda c, w: []):
         pytest.skip("no fork on this platform: ingests read in one process")
 
 
@@ -218,14 +220,15 @@ def test_reading_in_a_process_of_its_own_saves_and_reports_exactly_what_one_proc
     inputs = find_inputs([*pages, _csv_with_a_bad_row(tmp_path), tmp_path / "nowhere"])
     progress: list[int] = []
 
-    aside = ingest_paths(inputs, store, progress=progress.append)
+    aside = ingest_paths(inputs, store, scorer=batch_scorer(Config(path=None)), progress=progress.append)
 
     with open_store(f"sqlite:///{tmp_path}/one.db") as alone:
         import bot.ingest
 
         bot.ingest.READER_PROCESS_MIN_BYTES = 10**15
-        here = ingest_paths(inputs, alone)
+        here = ingest_paths(inputs, alone, scorer=batch_scorer(Config(path=None)))
         assert [store.get_cable(p.stem) for p in pages] == [alone.get_cable(p.stem) for p in pages]
+        assert [_scores(store, p.stem) for p in pages] == [_scores(alone, p.stem) for p in pages]
     assert aside.to_json() == here.to_json()
     assert aside.ingested == 62
     assert [f.where for f in aside.failures] == [
@@ -258,4 +261,19 @@ def test_a_reader_process_that_dies_is_an_error_not_a_short_ingest(store, monkey
 
     monkeypatch.setattr(bot.ingest, "read_files", dies)  # the forked reader runs this
     with pytest.raises(CablebotError, match="exit code 3"):
-        ingest_paths([cables_dir() / "seed"], store)
+        ingest_paths([cables_dir() / "seed"], store, scorer=batch_scorer(Config(path=None)))
+
+
+def _scores(store, ref_id: str) -> list[tuple]:
+    with store.read() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(
+                select(
+                    paragraphs.c.score, paragraphs.c.blocked, paragraphs.c.block_reason, paragraphs.c.reasons
+                )
+                .join(cables, cables.c.id == paragraphs.c.cable_id)
+                .where(cables.c.ref_id == ref_id)
+                .order_by(paragraphs.c.position)
+            )
+        ]
