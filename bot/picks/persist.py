@@ -13,9 +13,11 @@ statistics and config (`cablebot pick --rescore`).
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
+from contextlib import contextmanager
 from operator import add
 from typing import TYPE_CHECKING
 
@@ -221,14 +223,38 @@ def score_writing(
     readings = [[read(p.text) for p in w.cable.paragraphs] for w in writing]  # read once: for both uses
     removed = [terms(text) for w in writing for text in w.replaced]
     delta = cache.count(conn, [r.terms for cable_readings in readings for r in cable_readings], removed)
-    apply_delta(conn, delta)
     df, total = cache.df, cache.total
     columns: list[list[ScoreColumns]] = []
-    for w, cable_readings in zip(writing, readings, strict=True):
-        scores = score_cable(w.cable, settings, df, total, cable_readings)
-        log_releases(w.cable, scores)
-        columns.append([(s.value, s.blocked, s.block_reason, reasons_json(s.reasons)) for s in scores])
+    # The statistics are written while the batch is scored: nothing below uses the connection until the
+    # counts are in, and the database's work (its server, or SQLite's C code) runs without the GIL.
+    with _meanwhile(lambda: apply_delta(conn, delta)):
+        for w, cable_readings in zip(writing, readings, strict=True):
+            scores = score_cable(w.cable, settings, df, total, cable_readings)
+            log_releases(w.cable, scores)
+            columns.append([(s.value, s.blocked, s.block_reason, reasons_json(s.reasons)) for s in scores])
     return columns
+
+
+@contextmanager
+def _meanwhile(work: Callable[[], None]) -> Iterator[None]:
+    """Run `work` in a thread of its own while the block runs; wait for it at the end of the block, and
+    raise what it raised. The block must leave alone what `work` uses."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as e:  # raised in the caller's thread, below
+            failed.append(e)
+
+    thread = threading.Thread(target=run, name="cablebot-corpus-writer", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+    if failed:
+        raise failed[0]
 
 
 def _stored_cables(

@@ -210,3 +210,16 @@ def test_a_rolled_back_batch_leaves_the_next_one_counting_from_the_store(store, 
         ingest([last], fresh, scorer=fresh_scorer)
         assert stored_scores(store, "09TESTLAND3") == stored_scores(fresh, "09TESTLAND3")
     assert stored_scores(store, "09TESTLAND3")["1"].reasons["distinctiveness"]
+
+
+def test_statistics_that_fail_to_be_written_leave_nothing_of_their_batch(store, monkeypatch):
+    import bot.picks.persist
+
+    def fails(conn, delta):
+        raise RuntimeError("the counts could not be written")
+
+    monkeypatch.setattr(bot.picks.persist, "apply_delta", fails)  # written beside the scoring
+    with pytest.raises(RuntimeError, match="could not be written"):
+        ingest([make_cable("09TESTLAND1", [CANDID_TEXT])], store, scorer=batch_scorer(Config(path=None)))
+    assert store.counts() == {"cables": 0, "paragraphs": 0}
+    assert stored_statistics(store) == ({}, 0)
