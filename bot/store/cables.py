@@ -131,7 +131,7 @@ def _save_chunk(conn: Connection, chunk: Sequence[Cable], scorer: ParagraphScore
         ids = conn.execute(
             insert(cables).returning(cables.c.id, sort_by_parameter_order=True), values
         ).scalars()
-        for (cable, _), cable_id, cable_scores in zip(new, ids, scores, strict=False):
+        for (cable, _), cable_id, cable_scores in zip(new, ids, scores[: len(new)], strict=True):
             results[cable.ref_id] = SavedCable(cable_id, cable, Outcome.ingested, True, len(cable.paragraphs))
             rows.extend(
                 _paragraph_values(cable_id, position, p, score)
@@ -164,14 +164,12 @@ def _scores(
     return scores
 
 
-def _stored_paragraphs(conn: Connection, cable_id: int) -> list[Any]:
-    return list(
-        conn.execute(
-            select(paragraphs.c.id, paragraphs.c.number, paragraphs.c.text)
-            .where(paragraphs.c.cable_id == cable_id)
-            .order_by(paragraphs.c.position)
-        ).all()
-    )
+def _stored_paragraphs(conn: Connection, cable_id: int) -> Sequence[Any]:
+    return conn.execute(
+        select(paragraphs.c.id, paragraphs.c.number, paragraphs.c.text)
+        .where(paragraphs.c.cable_id == cable_id)
+        .order_by(paragraphs.c.position)
+    ).all()
 
 
 def _replace_paragraphs(
