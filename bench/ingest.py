@@ -12,6 +12,9 @@ fresh process with a fresh database, so that its peak RSS is its own. The CSV (2
 the real pages by bench/make_release_csv.py) is cached under ~/.cache/cablebot/bench and built when
 missing. Goals (issue 2): >= 1,500 cables/s parse-and-store on one core, the 251k CSV in under 3 minutes,
 peak RSS under 300 MB; scoring within 25% of the speed without it (issue 3).
+
+A scored ingest of large inputs reads them in a second process (bot.ingest._ReaderProcess): its CPU
+time counts in "per CPU s" and its peak RSS is added to this process's; `--one-process` turns it off.
 """
 
 from __future__ import annotations
