@@ -6,7 +6,8 @@ One bad input never stops an ingest: each is reported with its file (and row) an
 goes on. Cables are saved a few hundred per transaction; in the same transaction, the picker's scorer
 (when `bot.picks` provides one) scores the paragraphs the batch is about to write, so that each paragraph
 row is written once, score included, and the corpus statistics with the cables they describe: no later
-pass over the corpus is needed.
+pass over the corpus is needed. A scored ingest of large inputs parses them in a second process, so
+that parsing and scoring use two CPUs; every batch is still saved by this one, in one transaction.
 
 The scorer contract: `bot.picks.batch_scorer(config) -> BatchScorer | None`, where a BatchScorer is a
 `bot.store.cables.ParagraphScorer`, called as `scorer(connection, writing)` with the open write
