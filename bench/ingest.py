@@ -3,6 +3,8 @@
     python bench/ingest.py            # pages on SQLite, the release CSV on SQLite, pages on PostgreSQL
     python bench/ingest.py pages-sqlite pages-sqlite-scored
     python bench/ingest.py --csv /path/cables.csv csv-sqlite
+    python bench/ingest.py --one-process pages-sqlite-scored   # without the ingest's reader process
+    python bench/ingest.py --breakdown sqlite      # where a scored save spends its time, per paragraph
 
 Runs: parse-pages (parsing only, for reference), pages-sqlite, csv-sqlite, pages-postgresql, and each
 of the last three with `-scored` (the picker's scorer on, as `cablebot ingest` runs it). Each run is a
@@ -10,6 +12,9 @@ fresh process with a fresh database, so that its peak RSS is its own. The CSV (2
 the real pages by bench/make_release_csv.py) is cached under ~/.cache/cablebot/bench and built when
 missing. Goals (issue 2): >= 1,500 cables/s parse-and-store on one core, the 251k CSV in under 3 minutes,
 peak RSS under 300 MB; scoring within 25% of the speed without it (issue 3).
+
+A scored ingest of large inputs reads them in a second process (bot.ingest._ReaderProcess): its CPU
+time counts in "per CPU s" and its peak RSS is added to this process's; `--one-process` turns it off.
 """
 
 from __future__ import annotations
@@ -49,10 +54,27 @@ def main() -> int:
         "runs", nargs="*", help=f"any of {', '.join(RUNS)}; default: {' '.join(DEFAULT_RUNS)}"
     )
     parser.add_argument("--csv", type=Path, default=DEFAULT_CSV, help="the release CSV (built when missing)")
+    parser.add_argument(
+        "--breakdown",
+        choices=["sqlite", "postgresql"],
+        help="time each step of saving the parsed pages, unscored then scored, in microseconds per paragraph",
+    )
+    parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="read the inputs in the ingesting process, as small ingests do (no reader process)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        if args.one_process:
+            import bot.ingest
+
+            bot.ingest.READER_PROCESS_MIN_BYTES = sys.maxsize
         print(json.dumps(run(args.child, args.csv)))
+        return 0
+    if args.breakdown:
+        breakdown(args.breakdown)
         return 0
 
     runs = args.runs or DEFAULT_RUNS
@@ -61,12 +83,13 @@ def main() -> int:
         parser.error(f"unknown run(s) {sorted(unknown)}; choose from {', '.join(RUNS)}")
     if any(r.startswith("csv") for r in runs) and not args.csv.exists():
         build_csv(args.csv)
-    # cables/s by wall time, and per CPU second of this process (other load on the machine, and on
-    # PostgreSQL the server's own work, do not count in the second).
+    # cables/s by wall time, and per CPU second of this process and its reader process (other load on
+    # the machine, and on PostgreSQL the server's own work, do not count in the second).
     print(f"{'run':<26}{'cables':>9}{'cables/s':>11}{'per CPU s':>11}{'wall s':>9}{'peak RSS MB':>13}")
     for name in runs:
         child = subprocess.run(
-            [sys.executable, __file__, "--child", name, "--csv", str(args.csv)],
+            [sys.executable, __file__, "--child", name, "--csv", str(args.csv)]
+            + (["--one-process"] if args.one_process else []),
             capture_output=True,
             text=True,
             cwd=REPO,
@@ -141,12 +164,15 @@ def _on_postgres(work) -> dict:
 
 
 def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    # With the ingest's reader process (bot.ingest._ReaderProcess), whose time counts once it has ended.
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _result(cables: int, wall: float, cpu: float, note: str = "") -> dict:
-    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # This process's peak, plus its reader process's when it had one: an upper bound of the pair's.
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    rss_kb = own.ru_maxrss + children.ru_maxrss
     return {
         "cables": cables,
         "wall": wall,
@@ -157,15 +183,92 @@ def _result(cables: int, wall: float, cpu: float, note: str = "") -> dict:
     }
 
 
+def breakdown(dialect: str, runs: int = 3) -> None:
+    """Save the parsed pages batch by batch (no parsing, no writer thread), unscored then scored, with a
+    timer around each step; the best of `runs` fresh stores. Timers cost a little: the totals, not the
+    steps, are what `bench/ingest.py pages-*` measures."""
+    from collections import Counter
+
+    import bot.picks.persist as persist
+    import bot.store.cables as store_cables
+    from bot.config import parse_config
+    from bot.ingest import BATCH_SIZE, IngestReport, _fewer_collections, _save, find_scorer
+    from bot.sources import read_path
+    from bot.store import open_store
+
+    spent: Counter[str] = Counter()
+
+    def timed(owner, name: str, label: str) -> None:
+        inner = getattr(owner, name)
+
+        def timer(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[label] += time.perf_counter() - start
+
+        setattr(owner, name, timer)
+
+    steps = [
+        (persist, "read", "read (signals)"),
+        (persist, "score_cable", "score_cable (signals)"),
+        (persist.CorpusCache, "refresh", "corpus: load unseen terms"),
+        (persist.CorpusCache, "count", "corpus: count the batch"),
+        (persist, "apply_delta", "corpus: write the counts"),
+        (persist, "reasons_json", "reasons as JSON"),
+        (store_cables, "_insert_paragraphs", "insert paragraphs"),
+        (store_cables, "_scores", "scorer (all of it)"),
+    ]
+    for owner, name, label in steps:
+        timed(owner, name, label)
+    cables = [c for c in read_path(PAGES) if not isinstance(c, Exception)]
+    paragraphs = sum(len(c.paragraphs) for c in cables)
+    best: dict[str, dict[str, float]] = {}
+    for scored in (False, True) * runs:
+        spent.clear()
+
+        def save_all(url: str, scored: bool = scored) -> None:
+            with open_store(url) as store, _fewer_collections():
+                scorer = find_scorer(parse_config({})) if scored else None
+                start = time.perf_counter()
+                for i in range(0, len(cables), BATCH_SIZE):
+                    _save(store, cables[i : i + BATCH_SIZE], scorer, IngestReport())
+                spent["total"] = time.perf_counter() - start
+
+        if dialect == "postgresql":
+            _on_postgres(save_all)
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                save_all(f"sqlite:///{folder}/bench.db")
+        kind = "scored" if scored else "unscored"
+        if kind not in best or spent["total"] < best[kind]["total"]:
+            best[kind] = dict(spent)
+    # count() includes refresh(): show the counting alone.
+    scored = best["scored"]
+    scored["corpus: count the batch"] -= scored.get("corpus: load unseen terms", 0.0)
+
+    def line(label: str, seconds: float) -> None:
+        print(f"  {label:<36}{seconds * 1e6 / paragraphs:>8.1f}")
+
+    print(f"{dialect}: {len(cables):,} cables, {paragraphs:,} paragraphs; microseconds per paragraph")
+    line("unscored save, total", best["unscored"]["total"])
+    line("  insert paragraphs", best["unscored"]["insert paragraphs"])
+    line("scored save, total", scored["total"])
+    for _, _, label in steps:
+        if label in scored:
+            line("  " + label, scored[label])
+    signals = scored["read (signals)"] + scored["score_cable (signals)"]
+    line("scoring adds, besides signals", scored["total"] - best["unscored"]["total"] - signals)
+
+
 def build_csv(path: Path) -> None:
     builder = REPO / "bench" / "make_release_csv.py"
     if not builder.exists():
         sys.exit(f"{path} is missing and bench/make_release_csv.py (which builds it) does not exist yet")
     path.parent.mkdir(parents=True, exist_ok=True)
     print(f"building {path} ({ROWS:,} rows) with {builder.name}...", file=sys.stderr)
-    subprocess.run(
-        [sys.executable, str(builder), str(path), "--rows", str(ROWS)], check=True, cwd=REPO
-    )
+    subprocess.run([sys.executable, str(builder), str(path), "--rows", str(ROWS)], check=True, cwd=REPO)
 
 
 if __name__ == "__main__":

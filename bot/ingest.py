@@ -3,39 +3,49 @@
     report = ingest_paths([Path("cables/")], store, permalinks=config.permalinks)
 
 One bad input never stops an ingest: each is reported with its file (and row) and reason, and the rest
-goes on. Cables are saved a few hundred per transaction; each saved batch is handed, in the same
-transaction, to the picker's scorer (when `bot.picks` provides one), so that scores and corpus statistics
-are written with the cables they describe and no later pass over the corpus is needed.
+goes on. Cables are saved a few hundred per transaction; in the same transaction, the picker's scorer
+(when `bot.picks` provides one) scores the paragraphs the batch is about to write, so that each paragraph
+row is written once, score included, and the corpus statistics with the cables they describe: no later
+pass over the corpus is needed. A scored ingest of large inputs parses them in a second process, so
+that parsing and scoring use two CPUs; every batch is still saved by this one, in one transaction.
 
-The scorer contract: `bot.picks.batch_scorer(config) -> BatchScorer | None`, where a BatchScorer is
-called as `scorer(connection, saved)` with the open write transaction and the list of
-`bot.store.cables.SavedCable` of the batch (paragraph rows are (cable_id, position); `replaced` holds
-the texts of paragraphs a fuller copy replaced).
+The scorer contract: `bot.picks.batch_scorer(config) -> BatchScorer | None`, where a BatchScorer is a
+`bot.store.cables.ParagraphScorer`, called as `scorer(connection, writing)` with the open write
+transaction and the list of `bot.store.cables.Writing` (a cable whose paragraphs are about to be
+written, and the texts of the stored paragraphs they replace, when a fuller copy replaces them). It
+returns, for each, one (score, blocked, block_reason, reasons JSON) per paragraph, in order, and may
+write more in the transaction (the corpus statistics). Identical copies are skipped before it is
+called, and a copy that only fills metadata gaps writes no paragraphs; neither reaches it.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
+import multiprocessing
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import ParseError
+from bot.errors import CablebotError, ParseError
 from bot.model import Cable
 from bot.permalink import DEFAULT_PERMALINKS, PermalinkTemplate
 from bot.sources import HEAD_SIZE, detect_format, iter_release_csv, read_file
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    from multiprocessing.connection import Connection
 
     from bot.config import Config
     from bot.store import Store
-    from bot.store.cables import SavedCable
 
-BatchScorer = Callable[["Connection", "list[SavedCable]"], None]
+    # The scorer contract (see above); named here for bot.picks, defined by the store that calls it.
+    from bot.store.cables import ParagraphScorer as BatchScorer
+
 Progress = Callable[[int], None]  # called with the number of input bytes just consumed
 
 BATCH_SIZE = 500
@@ -176,7 +186,7 @@ def ingest(
     """Save every cable of `items` by the merge rule, a batch per transaction; count what happened."""
     report = report or IngestReport()
     batch: list[Cable] = []
-    with _BatchWriter(store, scorer, report) as writer:
+    with _fewer_collections(), _BatchWriter(store, scorer, report) as writer:
         for item in items:
             if isinstance(item, ParseError):
                 where = item.where or "input"
@@ -191,6 +201,36 @@ def ingest(
         if batch:
             writer.put(batch)
     return report
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while ingesting.
+
+    An ingest allocates millions of short-lived containers (cables, paragraphs, readings, scores) that
+    reference counting frees on its own; with the default thresholds the collector still walks them
+    every 700 allocations and the long-lived heap (the loaded code, the statistics) again and again,
+    which cost about a tenth of a scored ingest. Little of what an ingest drops is cyclic, so collecting
+    50,000 allocations apart bounds the extra memory. The thresholds are restored afterwards.
+    """
+    global _ingesting, _thresholds
+    with _gc_lock:  # ingests in several threads at once: the first sets, the last restores
+        if _ingesting == 0:
+            _thresholds = gc.get_threshold()
+            gc.set_threshold(50_000, 20, 20)
+        _ingesting += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _ingesting -= 1
+            if _ingesting == 0:
+                gc.set_threshold(*_thresholds)
+
+
+_gc_lock = threading.Lock()
+_ingesting = 0
+_thresholds = gc.get_threshold()
 
 
 class _BatchWriter:
@@ -242,9 +282,7 @@ def _save(store: Store, batch: list[Cable], scorer: BatchScorer | None, report: 
     from bot.store.merge import Outcome
 
     with store.write() as conn:
-        saved = save_cables(conn, batch)
-        if scorer is not None:
-            scorer(conn, saved)
+        saved = save_cables(conn, batch, scorer)
     for offered, result in zip(batch, saved, strict=True):
         setattr(report, result.outcome.value, getattr(report, result.outcome.value) + 1)
         # Said once, when the cable is written; a later copy that brings paragraphs makes it postable.
@@ -270,7 +308,107 @@ def ingest_paths(
     """Ingest files and folders (recursively), the release CSV included."""
     inputs = paths if isinstance(paths, Inputs) else find_inputs(paths)
     report = IngestReport(failures=list(inputs.missing))
-    return ingest(read_files(inputs.files, permalinks, progress), store, scorer=scorer, report=report)
+    if not _reader_process_pays(inputs, scorer):
+        return ingest(read_files(inputs.files, permalinks, progress), store, scorer=scorer, report=report)
+    # Started before ingest() starts its writer thread: a process is forked from this thread alone.
+    reader = _ReaderProcess(inputs.files, permalinks)
+    try:
+        return ingest(reader.items(progress), store, scorer=scorer, report=report)
+    finally:
+        reader.close()
+
+
+# --- reading in a process of its own ------------------------------------------------------------------
+
+READER_PROCESS_MIN_BYTES = 8_000_000  # below this (about 150 pages), a second process is not worth it
+
+
+def _reader_process_pays(inputs: Inputs, scorer: BatchScorer | None) -> bool:
+    """Whether reading in a second process would make this ingest faster.
+
+    Only when scoring: without a scorer, the writer thread already overlaps saving (the database works
+    without the GIL) with parsing, and a reader process would only add the pickling of every cable,
+    about a tenth of such an ingest's CPU time. Only with fork, not spawn: a spawned process would
+    import cablebot again, which costs more than it saves on all but the largest ingests; fork exists
+    on Linux and the BSDs, elsewhere one process reads. Only for inputs large enough to be worth it.
+    """
+    return (
+        scorer is not None
+        and sys.platform.startswith(("linux", "freebsd"))
+        and "fork" in multiprocessing.get_all_start_methods()
+        and inputs.total_bytes >= READER_PROCESS_MIN_BYTES
+    )
+
+
+class _ReaderProcess:
+    """`read_files` in a process of its own, so that parsing (pure Python) runs on a second CPU while
+    this process scores and saves: with the GIL, the writer thread alone overlaps only with the
+    database's own work. Cables come back in order, a few dozen per message; the pipe holds little, so
+    the reader waits when the writer falls behind, and memory stays bounded. Nothing here touches the
+    database: each batch is still saved and scored in one transaction of this process.
+    """
+
+    CHUNK = 32  # items per message: few enough to keep the writer fed, enough to spread the pickling
+
+    def __init__(self, files: Sequence[Path], permalinks: PermalinkTemplate) -> None:
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_read_into,
+            args=(list(files), permalinks, send),
+            name="cablebot-ingest-reader",
+            daemon=True,
+        )
+        self._process.start()
+        send.close()  # the child holds the only sending end: its exit is then seen here as the end
+
+    def items(self, progress: Progress | None = None) -> Iterator[Cable | ParseError]:
+        while True:
+            try:
+                message = self._receive.recv()
+            except EOFError:
+                self._process.join()
+                raise CablebotError(
+                    "the process reading the input files stopped before the end "
+                    f"(exit code {self._process.exitcode}); nothing after the last saved batch was saved"
+                ) from None
+            if message is None:
+                return
+            chunk, consumed = message
+            for item in chunk:
+                yield ParseError(item[0], where=item[1], line=item[2]) if isinstance(item, tuple) else item
+            if progress and consumed:
+                progress(consumed)
+
+    def close(self) -> None:
+        self._receive.close()
+        if self._process.is_alive():  # the ingest stopped early: the reader has nobody to read for
+            self._process.terminate()
+        self._process.join()
+
+
+def _read_into(files: list[Path], permalinks: PermalinkTemplate, send: Connection) -> None:
+    """The reader process: every item of `files`, sent in chunks with the bytes consumed, then None."""
+    consumed = 0
+
+    def advance(n: int) -> None:
+        nonlocal consumed
+        consumed += n
+
+    chunk: list[Cable | tuple[str, str | None, int | None]] = []
+    try:
+        for item in read_files(files, permalinks, advance):
+            # A ParseError travels as its fields: an exception's pickle keeps only its message.
+            chunk.append((item.reason, item.where, item.line) if isinstance(item, ParseError) else item)
+            if len(chunk) >= _ReaderProcess.CHUNK:
+                send.send((chunk, consumed))
+                chunk, consumed = [], 0
+        send.send((chunk, consumed))
+        send.send(None)
+    except (BrokenPipeError, KeyboardInterrupt):
+        pass  # the ingest stopped listening
+    finally:
+        send.close()
 
 
 def find_scorer(config: Config) -> BatchScorer | None:

@@ -20,15 +20,16 @@ if TYPE_CHECKING:
 
 
 def batch_scorer(config: Config) -> BatchScorer:
-    """The ingest hook: scores each saved batch and keeps the corpus statistics current, in the batch's
-    transaction. The [picks] settings are checked here, once, before anything is read."""
-    from bot.picks.persist import CorpusCache, score_saved
+    """The ingest hook: scores each batch's paragraphs before the store writes them, and keeps the corpus
+    statistics current, in the batch's transaction. The [picks] settings are checked here, once, before
+    anything is read."""
+    from bot.picks.persist import CorpusCache, score_writing
     from bot.picks.settings import parse_picks
 
     settings = parse_picks(config.picks, config.where())
     cache = CorpusCache()  # the statistics, carried from batch to batch of the ingest
 
-    def scorer(conn, saved) -> None:
-        score_saved(conn, saved, settings, cache)
+    def scorer(conn, writing):
+        return score_writing(conn, writing, settings, cache)
 
     return scorer

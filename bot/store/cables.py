@@ -1,14 +1,17 @@
 """Saving and loading cables: batched Core statements, no ORM objects, one lookup per batch.
 
-Functions take a Connection, so that a caller can put more work (the picker's scores) in the same
-transaction as the cables it concerns. `Store` wraps them for callers that just want the result.
+Functions take a Connection, so that a caller can put more work in the same transaction as the cables
+it concerns. `save_cables` can be given a `ParagraphScorer` (the picker's, at ingest): it is asked for
+the scores of the paragraphs about to be written, and they are written in the same rows, by the same
+statement, in the same transaction. `Store` wraps these functions for callers that just want the result.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable, Iterator, Sequence
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -33,8 +36,8 @@ class SavedCable:
     `cable` is the copy the store now holds, except for a skipped cable, where it is the copy offered.
 
     `paragraphs_written` says whether its paragraph rows were (re)written: they are then rows
-    (cable_id, position) = (cable_id, 0..n-1) with no score yet. `replaced` holds the texts of the
-    paragraphs they replaced (for corpus statistics that must forget them).
+    (cable_id, position) = (cable_id, 0..n-1), scored when a scorer was given. `replaced` holds the
+    texts of the paragraphs they replaced.
     """
 
     cable_id: int
@@ -45,8 +48,30 @@ class SavedCable:
     replaced: tuple[str, ...] = ()
 
 
-def save_cables(conn: Connection, batch: Iterable[Cable]) -> list[SavedCable]:
-    """Save cables by the merge rule (bot.store.merge), in input order; nothing is ever duplicated."""
+@dataclass(frozen=True, slots=True)
+class Writing:
+    """A cable whose paragraphs are about to be written, and the texts of the stored paragraphs they
+    replace (none for a new cable)."""
+
+    cable: Cable
+    replaced: tuple[str, ...] = ()
+
+
+# What a scorer gives for one paragraph, as stored: score, blocked, block_reason, reasons (JSON text).
+ScoreColumns = tuple[float | None, bool, str | None, str | None]
+
+# Called inside the write transaction, before the paragraphs of `writing` are written: one ScoreColumns
+# per paragraph of each cable, in order. It may write more (the picker's corpus statistics) in `conn`.
+ParagraphScorer = Callable[[Connection, list[Writing]], Sequence[Sequence[ScoreColumns]]]
+
+UNSCORED: ScoreColumns = (None, False, None, None)
+
+
+def save_cables(
+    conn: Connection, batch: Iterable[Cable], scorer: ParagraphScorer | None = None
+) -> list[SavedCable]:
+    """Save cables by the merge rule (bot.store.merge), in input order; nothing is ever duplicated.
+    With a `scorer`, every paragraph row written carries its score from the start."""
     if conn.dialect.name == "postgresql":
         # Two ingests at once would both find a new cable missing and both insert it. Writers of cables
         # take turns, one transaction at a time (SQLite's BEGIN IMMEDIATE does the same there).
@@ -60,15 +85,15 @@ def save_cables(conn: Connection, batch: Iterable[Cable]) -> list[SavedCable]:
     for cable in batch:
         # A second copy of a cable within one batch must merge with the first, so it waits for it.
         if cable.ref_id in seen:
-            saved.extend(_save_chunk(conn, chunk))
+            saved.extend(_save_chunk(conn, chunk, scorer))
             chunk, seen = [], set()
         chunk.append(cable)
         seen.add(cable.ref_id)
-    saved.extend(_save_chunk(conn, chunk))
+    saved.extend(_save_chunk(conn, chunk, scorer))
     return saved
 
 
-def _save_chunk(conn: Connection, chunk: Sequence[Cable]) -> list[SavedCable]:
+def _save_chunk(conn: Connection, chunk: Sequence[Cable], scorer: ParagraphScorer | None) -> list[SavedCable]:
     if not chunk:
         return []
     now = datetime.now(UTC)
@@ -93,46 +118,73 @@ def _save_chunk(conn: Connection, chunk: Sequence[Cable]) -> list[SavedCable]:
                 copy.id, cable, Outcome.skipped, False, merge.paragraph_count(copy)
             )
 
+    # The stored paragraphs a fuller copy replaces, read before scoring: the scorer must know them.
+    old = [_stored_paragraphs(conn, copy.id) for _, copy, _, _ in replacing]
+    merged = [dataclasses.replace(cable, **fields) for cable, _, fields, _ in replacing]
+    writing = [Writing(cable) for cable, _ in new]
+    writing += [Writing(m, tuple(row.text for row in rows)) for m, rows in zip(merged, old, strict=True)]
+    scores = _scores(conn, writing, scorer)
+
+    rows: list[tuple[Any, ...]] = []
     if new:
-        rows = [_cable_row(cable, cable_digest, now) | {"ingested_at": now} for cable, cable_digest in new]
+        values = [_cable_row(cable, cable_digest, now) | {"ingested_at": now} for cable, cable_digest in new]
         ids = conn.execute(
-            insert(cables).returning(cables.c.id, sort_by_parameter_order=True), rows
+            insert(cables).returning(cables.c.id, sort_by_parameter_order=True), values
         ).scalars()
-        for (cable, _), cable_id in zip(new, ids, strict=True):
+        for (cable, _), cable_id, cable_scores in zip(new, ids, scores[: len(new)], strict=True):
             results[cable.ref_id] = SavedCable(cable_id, cable, Outcome.ingested, True, len(cable.paragraphs))
+            rows.extend(
+                _paragraph_values(cable_id, position, p, score)
+                for position, (p, score) in enumerate(zip(cable.paragraphs, cable_scores, strict=True))
+            )
 
-    for cable, copy, fields, cable_digest in replacing:
-        merged = dataclasses.replace(cable, **fields)
-        replaced = _replace_paragraphs(conn, copy.id, merged.paragraphs)
-        conn.execute(
-            update(cables).where(cables.c.id == copy.id).values(_cable_row(merged, cable_digest, now))
-        )
+    for (cable, copy, _, cable_digest), m, stored, cable_scores in zip(
+        replacing, merged, old, scores[len(new) :], strict=True
+    ):
+        _replace_paragraphs(conn, copy.id, stored, m.paragraphs, cable_scores)
+        conn.execute(update(cables).where(cables.c.id == copy.id).values(_cable_row(m, cable_digest, now)))
         results[cable.ref_id] = SavedCable(
-            copy.id, merged, Outcome.updated, True, len(merged.paragraphs), replaced
+            copy.id, m, Outcome.updated, True, len(m.paragraphs), tuple(row.text for row in stored)
         )
 
-    rows = [
-        _paragraph_values(result.cable_id, position, p)
-        for result in results.values()
-        if result.outcome is Outcome.ingested
-        for position, p in enumerate(result.cable.paragraphs)
-    ]
     _insert_paragraphs(conn, rows)
     return [results[cable.ref_id] for cable in chunk]
 
 
-def _replace_paragraphs(conn: Connection, cable_id: int, new: Sequence[Paragraph]) -> tuple[str, ...]:
-    """Write a fuller copy's paragraphs over the stored ones; the texts of the stored ones.
+def _scores(
+    conn: Connection, writing: list[Writing], scorer: ParagraphScorer | None
+) -> list[Sequence[ScoreColumns]]:
+    if scorer is None or not writing:
+        return [(UNSCORED,) * len(w.cable.paragraphs) for w in writing]
+    scores = list(scorer(conn, writing))
+    if len(scores) != len(writing) or any(
+        len(s) != len(w.cable.paragraphs) for s, w in zip(scores, writing, strict=True)
+    ):
+        raise ValueError("a paragraph scorer must give one score per paragraph of each cable it is given")
+    return scores
 
-    A paragraph keeps its row (and id) when the new copy has a paragraph of the same number (the n-th
-    of that number for repeated ones): the ledger refers to paragraph rows, and a post must stay
-    attached to its paragraph. Its score is cleared: the picker scores the batch again.
-    """
-    old = conn.execute(
+
+def _stored_paragraphs(conn: Connection, cable_id: int) -> Sequence[Any]:
+    return conn.execute(
         select(paragraphs.c.id, paragraphs.c.number, paragraphs.c.text)
         .where(paragraphs.c.cable_id == cable_id)
         .order_by(paragraphs.c.position)
     ).all()
+
+
+def _replace_paragraphs(
+    conn: Connection,
+    cable_id: int,
+    old: Sequence[Any],
+    new: Sequence[Paragraph],
+    scores: Sequence[ScoreColumns],
+) -> None:
+    """Write a fuller copy's paragraphs (with their scores) over the stored ones, `old`.
+
+    A paragraph keeps its row (and id) when the new copy has a paragraph of the same number (the n-th
+    of that number for repeated ones): the ledger refers to paragraph rows, and a post must stay
+    attached to its paragraph.
+    """
     ids: dict[tuple[str, int], int] = {}
     seen: dict[str, int] = {}
     for row in old:
@@ -147,8 +199,8 @@ def _replace_paragraphs(conn: Connection, cable_id: int, new: Sequence[Paragraph
     kept: set[int] = set()
     fresh: list[tuple[Any, ...]] = []
     occurrences: dict[str, int] = {}
-    for position, p in enumerate(new):
-        values = _paragraph_values(cable_id, position, p)
+    for position, (p, score) in enumerate(zip(new, scores, strict=True)):
+        values = _paragraph_values(cable_id, position, p, score)
         nth = occurrences.get(p.number, 0)
         occurrences[p.number] = nth + 1
         row_id = ids.get((p.number, nth))
@@ -156,21 +208,19 @@ def _replace_paragraphs(conn: Connection, cable_id: int, new: Sequence[Paragraph
             fresh.append(values)
             continue
         kept.add(row_id)
-        conn.execute(
-            update(paragraphs)
-            .where(paragraphs.c.id == row_id)
-            .values(dict(zip(_PARAGRAPH_COLUMNS, values, strict=True)) | _UNSCORED)
-        )
+        columns = dict(zip(_PARAGRAPH_COLUMNS, values, strict=True))
+        # Through Core, whose JSON type encodes the reasons itself: give it the object, not the text.
+        reasons = columns["reasons"]
+        columns["reasons"] = json.loads(reasons) if reasons is not None else None
+        conn.execute(update(paragraphs).where(paragraphs.c.id == row_id).values(columns))
     gone = [row.id for row in old if row.id not in kept]
     if gone:
         conn.execute(delete(paragraphs).where(paragraphs.c.id.in_(gone)))
     _insert_paragraphs(conn, fresh)
-    return tuple(row.text for row in old)
 
 
-_UNSCORED = {"score": None, "block_reason": None, "reasons": None}
-
-# The paragraph columns ingest writes, in the order of _paragraph_values (the rest are the picker's).
+# The paragraph columns ingest writes, in the order of _paragraph_values: the cable's, then the
+# scorer's (ScoreColumns).
 _PARAGRAPH_COLUMNS = (
     "cable_id",
     "position",
@@ -179,7 +229,10 @@ _PARAGRAPH_COLUMNS = (
     "text",
     "text_length",
     "anchored",
+    "score",
     "blocked",
+    "block_reason",
+    "reasons",
 )
 
 
@@ -266,10 +319,10 @@ def _cable_row(cable: Cable, cable_digest: str, now: datetime) -> dict[str, Any]
     }
 
 
-def _paragraph_values(cable_id: int, position: int, p: Paragraph) -> tuple[Any, ...]:
+def _paragraph_values(cable_id: int, position: int, p: Paragraph, score: ScoreColumns) -> tuple[Any, ...]:
     text = _text(p.text)
     marking = _text(p.marking) if p.marking is not None else None
-    return (cable_id, position, _text(p.number), marking, text, len(text), p.url is not None, False)
+    return (cable_id, position, _text(p.number), marking, text, len(text), p.url is not None, *score)
 
 
 def _text(value: str) -> str:

@@ -87,3 +87,50 @@ def _ancestry(versions: set[str]) -> set[str]:
 
     script = ScriptDirectory.from_config(alembic_config())
     return {rev.revision for head in versions for rev in script.iterate_revisions(head, "base")}
+
+
+def test_revision_0004_lays_corpus_terms_out_for_upserts_and_keeps_every_count(store_url):
+    from alembic import command
+
+    from bot.store.engine import create_store_engine
+    from bot.store.migrate import alembic_config, upgrade
+
+    engine = create_store_engine(store_url)
+    try:
+        upgrade(engine, "0003_worker")
+        counts = [("zanzibar", 3), ("cloves", 1), ("a" * 128, 2)]
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO corpus_terms (term, df) VALUES (:t, :n)"),
+                [{"t": t, "n": n} for t, n in counts],
+            )
+        assert not _laid_out_for_upserts(engine)
+
+        upgrade(engine)
+        assert _laid_out_for_upserts(engine)
+        assert _terms(engine) == sorted(counts)
+
+        with engine.begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0003_worker")
+        assert not _laid_out_for_upserts(engine)
+        assert _terms(engine) == sorted(counts)
+    finally:
+        engine.dispose()
+
+
+def _laid_out_for_upserts(engine) -> bool:
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'corpus_terms'")).scalar_one()
+            return "WITHOUT ROWID" in sql.upper()
+        options = conn.execute(
+            text("SELECT reloptions FROM pg_class WHERE oid = to_regclass('corpus_terms')")
+        ).scalar_one()
+        return "fillfactor=50" in (options or [])
+
+
+def _terms(engine) -> list[tuple[str, int]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text("SELECT term, df FROM corpus_terms ORDER BY term"))]
