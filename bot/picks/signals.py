@@ -721,10 +721,10 @@ def us_talking_points(p: Passage) -> float:
     thinks, not Washington's talking points. "The U.S." is the country, not a speaker, and "Iran's" is
     not "A/S": "the Pakistanis worry that the U.S. will drop in, Leslie said" is Leslie talking. The
     embassy's own comment is never talking points: its "we believe" is what the embassy really thinks."""
-    r = p.reading
-    if embassy_comment(p):
+    speaking = _us_speaking(p)
+    if not speaking or embassy_comment(p):  # (most paragraphs stop at the first test)
         return 0.0
-    return _clamp(_us_speaking(p) / r.sentences * 1.5)
+    return _clamp(speaking / p.reading.sentences * 1.5)
 
 
 # --- Who is speaking ----------------------------------------------------------------------------
