@@ -47,6 +47,7 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "candour": 2.5,
         "request_or_deal": 1.0,
         "embassy_comment": 0.5,
+        "hearsay": 1.0,  # rumour, allegation, denial, a story told: a nudge, never decisive alone
         "marking": 1.0,
         "distinctiveness": 1.5,
         "fit": 1.0,

@@ -584,6 +584,25 @@ def request_or_deal(p: Passage) -> float:
     return _density(r.counts["deal"], r.words, 3)
 
 
+# --- Hearsay and revelation ---------------------------------------------------------------------
+
+# Words that say something was let out rather than announced: a rumour, an allegation, a denial, a story
+# someone told of the past, an impression. Exact forms, matched against a reading's terms (one set
+# intersection, no stems, no new pass over the text). Not "suspected": law-enforcement cables use it
+# for every "suspected terrorist"; not "alleged": it is the legal word of every indictment.
+_REVEALING = _parse_list(
+    "reportedly rumored rumoured rumors rumours rumor allegedly apparently denied denies "
+    "recalled recounted revealed whispered seemed"
+)[0]
+
+
+def hearsay(p: Passage) -> float:
+    """Hearsay and revelation: a rumour, an allegation, a denial, a story told of the past, an impression
+    ("reportedly", "rumored", "denied", "recounted", "seemed"): what someone let out rather than a
+    position they announced, and what editors quote. Two such words give full marks."""
+    return _clamp(0.5 * len(_REVEALING.intersection(p.reading.terms)))
+
+
 _COMMENT = re.compile(r"^\W*(?:\(\w[\w/ ]*\)\s*)?comment\b|\bcomment:", re.IGNORECASE)
 
 
@@ -698,9 +717,12 @@ def us_talking_points(p: Passage) -> float:
     """How much of it is the US side talking (the Ambassador urged, we believe, Washington should, A/S
     Cohen responded, and later "Cohen said"): cables reveal what others say and what the embassy really
     thinks, not Washington's talking points. "The U.S." is the country, not a speaker, and "Iran's" is
-    not "A/S": "the Pakistanis worry that the U.S. will drop in, Leslie said" is Leslie talking."""
-    r = p.reading
-    return _clamp(_us_speaking(p) / r.sentences * 1.5)
+    not "A/S": "the Pakistanis worry that the U.S. will drop in, Leslie said" is Leslie talking. The
+    embassy's own comment is never talking points: its "we believe" is what the embassy really thinks."""
+    speaking = _us_speaking(p)
+    if not speaking or embassy_comment(p):  # (most paragraphs stop at the first test)
+        return 0.0
+    return _clamp(speaking / p.reading.sentences * 1.5)
 
 
 # --- Who is speaking ----------------------------------------------------------------------------
@@ -881,6 +903,7 @@ SIGNALS: dict[str, Signal] = {
     "summary": summary,
     "too_short": too_short,
     "reference_item": reference_item,
+    "hearsay": hearsay,
 }
 """Every signal by the name editors use in `[picks.weights]` and see in the reasons."""
 

@@ -1,8 +1,10 @@
 """cablebot's top pick against editors' labels (tests/picks/labels), with the two baselines.
 
-The floor is the level cablebot measures on all the labels (two sets, by two people, see the headers of
-labels/editor_picks.toml and labels/editor_picks_2.toml), kept just below it so that a change that loses
-picks fails here. The goal of issue 3 is 0.75; the floor is what is reached, not what is hoped for.
+The floors are the levels cablebot measures on the labels (three sets, by three people, see the headers of
+labels/editor_picks*.toml), each kept a cable or two below it so that a change that loses picks fails here.
+The goal of issue 3 is 0.75; a floor is what is reached, not what is hoped for. The third set was labelled
+blind and held out until the second round of signal work, which is why it sits lowest: it is the best
+guess at how an editor who never saw the picker judges it.
 """
 
 from __future__ import annotations
@@ -12,20 +14,31 @@ import pytest
 from tests.picks.evaluation import LABEL_SETS, evaluate, load_all_labels, load_labels, read_pages
 from tests.support import cables_dir
 
-FLOOR = 0.75  # measured: 0.77 on all 77 labelled cables (0.72 on the first set, 0.83 on the second)
+FLOOR = 0.70  # measured: 0.72 on all 112 labelled cables (81 of them)
+SET_FLOORS = {  # measured: 34 of 47, 25 of 30, 22 of 35
+    "editor_picks.toml": 0.70,
+    "editor_picks_2.toml": 0.80,
+    "editor_picks_3.toml": 0.60,
+}
 
 
 @pytest.fixture(scope="module")
-def result():
+def corpus():
     from bot.picks.corpus import count_corpus
 
     cables = read_pages(cables_dir() / "html")
-    return evaluate(load_all_labels(), cables, count_corpus(cables.values()))
+    return cables, count_corpus(cables.values())
+
+
+@pytest.fixture(scope="module")
+def result(corpus):
+    cables, stats = corpus
+    return evaluate(load_all_labels(), cables, stats)
 
 
 def test_the_labels_are_enough_real_cables():
-    first, second = (len(load_labels(path)) for path in LABEL_SETS)
-    assert first >= 40 and second >= 30
+    first, second, third = (len(load_labels(path)) for path in LABEL_SETS)
+    assert first >= 40 and second >= 30 and third >= 30
     labels = load_all_labels()
     assert all(1 <= len(label.picks) <= 3 and label.why for label in labels)
     assert len({label.ref_id for label in labels}) == len(labels)  # no cable labelled twice
@@ -35,9 +48,18 @@ def test_the_labels_are_enough_real_cables():
 @pytest.mark.slow
 def test_top_pick_matches_the_editors_picks_well_above_the_baselines(result):
     print(
-        f"\ncablebot {result.precision:.2f}, first paragraph {result.first_paragraph:.2f}, "
-        f"random {result.random:.2f}"
+        f"\ncablebot {result.precision:.2f} (top 2 {result.top2:.2f}), "
+        f"first paragraph {result.first_paragraph:.2f}, random {result.random:.2f}"
     )
-    assert result.cables >= 70
+    assert result.cables >= 100
     assert result.first_paragraph < 0.3 and result.random < 0.45  # the labels are not trivially easy
     assert result.precision >= FLOOR
+    assert result.top2 >= result.precision
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+@pytest.mark.parametrize("path", LABEL_SETS, ids=lambda path: path.name)
+def test_no_set_of_labels_falls_below_its_floor(corpus, path):
+    cables, stats = corpus
+    assert evaluate(load_labels(path), cables, stats).precision >= SET_FLOORS[path.name]

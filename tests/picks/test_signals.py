@@ -264,6 +264,30 @@ def test_another_countrys_officials_are_not_the_us_side():
     assert signals.us_talking_points(ours) > 0.0
 
 
+def test_the_embassys_own_comment_is_not_us_talking_points():
+    # "We believe" in a meeting is Washington's line; in the embassy's comment it is its own judgement.
+    comment = passage(
+        "Comment: We believe the minister is out of his depth, and we expect him to be gone within "
+        "the year. End comment."
+    )
+    assert signals.embassy_comment(comment) == 1.0
+    assert signals.us_talking_points(comment) == 0.0
+    meeting = passage("We believe the minister should act, the Ambassador stressed. He agreed to try.")
+    assert signals.us_talking_points(meeting) > 0.0
+
+
+def test_hearsay_is_what_someone_let_out():
+    told = passage(
+        "The minister reportedly took the money, and he recounted how the president denied it to his face."
+    )
+    assert signals.hearsay(told) == 1.0  # two such words give full marks
+    assert 0.0 < signals.hearsay(passage("The deal was rumored for a month before the announcement.")) < 1.0
+    assert signals.hearsay(passage(PLAIN)) == 0.0
+    # The cable's own law-enforcement vocabulary is not hearsay.
+    arrests = passage("Police arrested three suspected smugglers and two alleged forgers.")
+    assert signals.hearsay(arrests) == 0.0
+
+
 def test_the_embassys_comment_is_flagged():
     assert signals.embassy_comment(passage("Comment: the minister is out of his depth. End comment.")) == 1.0
     assert signals.embassy_comment(passage(PLAIN)) == 0.0
