@@ -34,7 +34,8 @@ from bot.model import Cable, Paragraph
 
 CANDID = (
     # candour about the telling itself
-    "frankly frank candid* privately confided confidential* blunt* unbeknownst secretly quipped joked "
+    "frankly frank candid candidly candour candor privately confided confidential* blunt* unbeknownst "
+    "secretly quipped joked "
     "joke joking laughed sarcastic* wryly ironic* admitted admits "
     "in_private off_the behind_the let_slip real_reason real_motive "
     # judgements of people

@@ -227,6 +227,16 @@ def test_reporting_a_public_stance_is_not_candour():
     assert signals.candour(frank) > 0.5
 
 
+def test_an_election_candidate_is_not_candour():
+    # "candid" is a frank word; "candidate" only shares its first six letters.
+    election = passage(
+        "The ruling party named its candidate for the presidency; two other candidates and their "
+        "candidacies were registered with the electoral commission on Monday."
+    )
+    assert signals.candour(election) == 0.0
+    assert signals.candour(passage("The minister was candid: the reform is dead, he said candidly.")) > 0.0
+
+
 def test_the_country_is_not_a_speaker():
     # "U.S." reads as the words "U" and "S", and "S" is also the Secretary of "A/S": the country is not.
     leslie = passage(
