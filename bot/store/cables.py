@@ -121,8 +121,12 @@ def _save_chunk(conn: Connection, chunk: Sequence[Cable], scorer: ParagraphScore
     # The stored paragraphs a fuller copy replaces, read before scoring: the scorer must know them.
     old = [_stored_paragraphs(conn, copy.id) for _, copy, _, _ in replacing]
     merged = [dataclasses.replace(cable, **fields) for cable, _, fields, _ in replacing]
-    writing = [Writing(cable) for cable, _ in new]
-    writing += [Writing(m, tuple(row.text for row in rows)) for m, rows in zip(merged, old, strict=True)]
+    # The scorer reads the paragraphs as their rows will hold them: the corpus statistics must count the
+    # stored texts, which a fuller copy later takes out again (and `pick --rescore` reads).
+    writing = [Writing(_as_stored(cable)) for cable, _ in new]
+    writing += [
+        Writing(_as_stored(m), tuple(row.text for row in rows)) for m, rows in zip(merged, old, strict=True)
+    ]
     scores = _scores(conn, writing, scorer)
 
     rows: list[tuple[Any, ...]] = []
@@ -328,6 +332,25 @@ def _paragraph_values(cable_id: int, position: int, p: Paragraph, score: ScoreCo
 def _text(value: str) -> str:
     # PostgreSQL's text cannot hold NUL; a damaged CSV row can. Dropping it beats failing the batch.
     return value.replace("\x00", "") if "\x00" in value else value
+
+
+def _as_stored(cable: Cable) -> Cable:
+    """The cable with its paragraphs as `_paragraph_values` stores them (the same cable when nothing
+    changes, nearly always)."""
+    if not any(
+        "\x00" in p.text or "\x00" in p.number or "\x00" in (p.marking or "") for p in cable.paragraphs
+    ):
+        return cable
+    stored = tuple(
+        dataclasses.replace(
+            p,
+            number=_text(p.number),
+            marking=_text(p.marking) if p.marking is not None else None,
+            text=_text(p.text),
+        )
+        for p in cable.paragraphs
+    )
+    return dataclasses.replace(cable, paragraphs=stored)
 
 
 # --- loading ------------------------------------------------------------------------------------------
