@@ -292,18 +292,22 @@ def _roots(word: str, bits: int) -> tuple[tuple[str, str], ...]:
 
 
 def _learn(words: Iterable[str]) -> None:
-    """Classify words seen for the first time, once per process (the vocabulary of the cables is finite)."""
+    """Classify words seen for the first time, once per process (the vocabulary of the cables is finite).
+
+    Another thread may read while this runs: each word's facts are written before it is in `_listed`
+    (its `_names` first) and before it is in `_known` (last), so a reader finds a word either not known
+    (and learns it too: learning again gives the same facts) or known with every fact in place."""
     for word in words:
         bits = _classify(word)
         _memo[word] = bits
-        _known.add(word)
         if bits:
-            _listed.add(word)
             _names[word] = _roots(word, bits)
+            _listed.add(word)
         if len(word) >= 3 and word[0].isalpha() and word not in STOP:
             _terms.add(word)
         elif word.isdigit() and len(word) >= 3 and not (len(word) == 4 and word[:2] in ("19", "20")):
             _numerals.add(word)
+        _known.add(word)
 
 
 # Phrases are matched as " first second " in the normalised text. Each phrase is looked up only when
@@ -385,12 +389,12 @@ def read(text: str) -> Reading:
     if len(_known) > 1_000_000:  # a bound for very long runs over very varied text: start again
         for table in (_memo, _names, _known, _listed, _terms, _numerals):
             table.clear()
-    found_terms = distinct & _terms
-    others = distinct - found_terms  # stop words, numbers, short words: and any word not seen before
-    if unknown := others - _known:
+    # What is known is asked first, then the facts: a word another thread is learning is either not yet
+    # known (learnt here too) or known with its facts (see _learn).
+    if unknown := distinct - _known:
         _learn(unknown)
-        found_terms |= unknown & _terms
-        others -= found_terms
+    found_terms = distinct & _terms
+    others = distinct - found_terms  # stop words, numbers, short words
     listed = distinct & _listed
     counts = dict.fromkeys(_LISTS, 0)
     for name, _root in set(chain.from_iterable(map(_names.__getitem__, listed))):

@@ -356,3 +356,28 @@ def test_a_text_reads_the_same_whether_its_words_are_new_or_already_known() -> N
     assert "zorblatt-quix" in first.terms
     assert first.counts["candid"] >= 2 and first.counts["deal"] >= 2 and first.counts["backref"] == 1
     assert first.numbers == 1  # 12345
+
+
+def test_a_read_while_another_thread_is_learning_a_word_sees_all_of_it_or_none(monkeypatch) -> None:
+    # Threads read at once (two ingests in one process; the Python read() when the compiled one is
+    # missing). A thread switch can fall anywhere in another thread's _learn: here, the first time
+    # _roots runs, a second read of the same new word is made at that very point. It must read the
+    # word as learnt (its terms, its word list), not fail on a half-learnt word nor miss its term.
+    word = "corruptissimoqx"  # new to this process, a term, in the candour list by its stem
+    text = f"The {word} officials."
+    interleaved: list[signals.Reading | BaseException] = []
+    roots = signals._roots
+
+    def switching(w: str, bits: int):
+        if w == word and not interleaved:
+            interleaved.append(Exception("re-entered"))  # (the nested read learns the word too)
+            try:
+                interleaved[0] = signals._read_python(text)
+            except Exception as e:
+                interleaved[0] = e
+        return roots(w, bits)
+
+    monkeypatch.setattr(signals, "_roots", switching)
+    after = signals._read_python(text)
+    assert word in after.terms and after.counts["candid"] == 1
+    assert interleaved == [after]
