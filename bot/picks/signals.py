@@ -950,16 +950,29 @@ def _compiled() -> ModuleType | None:
         from bot.picks import _reading
     except ImportError:  # not built: no compiler when installed, or a source checkout
         return None
-    if getattr(_reading, "API", None) != _SPEEDUPS_API:
-        warnings.warn(
-            f"bot.picks._reading ({_reading.__file__}) was built from another version of cablebot: "
-            "reading with the Python read(); `pip install -e .` rebuilds it",
-            RuntimeWarning,
-            stacklevel=1,
-        )
-        return None
-    _reading.bind(globals())
-    return _reading
+    if getattr(_reading, "API", None) == _SPEEDUPS_API:
+        try:
+            _reading.bind(globals())
+            # The API constant is only as current as the last edit that remembered it: a build must
+            # also read a text that touches every field as this version does.
+            if _reading.read(_PROBE) == _read_python(_PROBE):
+                return _reading
+        except Exception:  # (a build that cannot even bind or read: the same answer)
+            pass
+    warnings.warn(
+        f"bot.picks._reading ({_reading.__file__}) was built from another version of cablebot: "
+        "reading with the Python read(); `pip install -e .` rebuilds it",
+        RuntimeWarning,
+        stacklevel=1,
+    )
+    return None
+
+
+# A text with something for every field of a Reading.
+_PROBE = (
+    'However, the Ambassador said "we will never sign" and U.S. officials stressed it. The corrupt '
+    "Minister paid 5,000 dollars and $300 (see para 3) to 1234 Kazakh officials in 2009?"
+)
 
 
 _speedups = _compiled()

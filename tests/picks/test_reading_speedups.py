@@ -266,3 +266,24 @@ def test_threads_reading_at_once_read_the_same(c_read: Read) -> None:
     finally:
         sys.setswitchinterval(previous)
     assert results == expected
+
+
+def test_a_build_that_reads_otherwise_is_ignored_with_a_warning(monkeypatch) -> None:
+    # A build left from another version (a checkout updated without `pip install -e .` again) whose
+    # API constant is still the expected one, but whose read() no longer gives this version's Reading:
+    # here, one built before Reading had its last field. It must not be used.
+    import types
+
+    stale = types.ModuleType("bot.picks._reading")
+    stale.__file__ = "stale/_reading.so"
+    stale.API = signals._SPEEDUPS_API
+    stale.bind = lambda space: None
+    stale.read = lambda text: tuple.__new__(signals.Reading, tuple(signals._read_python(text))[:-1])
+    stale.rarest = signals._rarest_python
+    import bot.picks
+
+    monkeypatch.setitem(sys.modules, "bot.picks._reading", stale)
+    monkeypatch.setattr(bot.picks, "_reading", stale, raising=False)
+    monkeypatch.delenv("CABLEBOT_PURE_PYTHON", raising=False)
+    with pytest.warns(RuntimeWarning, match="another version"):
+        assert signals._compiled() is None
