@@ -803,6 +803,8 @@ static PyObject *reading_read(PyObject *module, PyObject *text) {
         PyErr_Format(PyExc_TypeError, "read() takes a str, not %.100s", Py_TYPE(text)->tp_name);
         return NULL;
     }
+    /* A subclass may override lower() (and return anything): what the Python does with it is the answer. */
+    if (!PyUnicode_CheckExact(text)) return read_python(text);
     if (busy) {
         unsigned long me = PyThread_get_thread_ident();
         if (owner == me) return read_python(text); /* within our own call: a finaliser run by the GC */

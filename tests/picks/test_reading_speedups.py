@@ -287,3 +287,30 @@ def test_a_build_that_reads_otherwise_is_ignored_with_a_warning(monkeypatch) -> 
     monkeypatch.delenv("CABLEBOT_PURE_PYTHON", raising=False)
     with pytest.warns(RuntimeWarning, match="another version"):
         assert signals._compiled() is None
+
+
+class _OddLower(str):
+    """A str whose lower() is not str.lower(): the C must not take what it returns for a str."""
+
+    lowered: object
+
+    def __new__(cls, value: str, lowered: object) -> _OddLower:
+        made = super().__new__(cls, value)
+        made.lowered = lowered
+        return made
+
+    def lower(self):  # type: ignore[override]
+        return self.lowered
+
+
+@pytest.mark.parametrize("lowered", [5, None, b"x" * 100_000, object(), "the ambassador said"])
+def test_a_str_subclass_reads_as_the_python_reads_it(c_read: Read, lowered: object) -> None:
+    # Quoted, with a non-ASCII capital, a US subject and verb, and a unit: every path that lowers.
+    text = _OddLower('The Ambassador said "we will" in İstanbul, 5 million people.', lowered)
+    try:
+        expected = signals._read_python(text)
+    except Exception as e:
+        with pytest.raises(type(e)):
+            c_read(text)
+    else:
+        assert c_read(text) == expected
