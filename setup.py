@@ -1,12 +1,32 @@
-"""The optional compiled part of cablebot: bot.picks._reading, read() of bot.picks.signals in C.
+"""What pyproject.toml cannot say: the optional compiled reader, and the default templates in the package.
 
-Everything else is in pyproject.toml. The extension is optional: without a C compiler (or Python's
-headers) `pip install` still succeeds, with a warning, and cablebot reads with the pure-Python read().
+- bot.picks._reading is read() of bot.picks.signals in C. The extension is optional: without a C compiler
+  (or Python's headers) `pip install` still succeeds, with a warning, and cablebot reads with the
+  pure-Python read().
+- The project's templates/ (the editors' folder) is copied into the built package as bot/_templates, so
+  that an installed cablebot run outside the project folder still has a template for every network.
 """
 
+import shutil
+from pathlib import Path
+
 from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
+
+
+class BuildWithTemplates(build_py):
+    def run(self) -> None:
+        super().run()
+        if self.editable_mode:  # an editable install reads templates/ from the checkout itself
+            return
+        target = Path(self.build_lib) / "bot" / "_templates"
+        target.mkdir(parents=True, exist_ok=True)
+        for source in Path("templates").glob("*.j2"):
+            shutil.copyfile(source, target / source.name)
+
 
 setup(
+    cmdclass={"build_py": BuildWithTemplates},
     ext_modules=[
         Extension(
             "bot.picks._reading",

@@ -18,16 +18,40 @@ if TYPE_CHECKING:
     from bot.config import Config
 
 
+DEFAULT_DIRECTORY = Path("templates")
+
+
+def bundled_directory() -> Path | None:
+    """The templates cablebot ships: bot/_templates in an installed package (setup.py copies them from the
+    project's templates/ at build time), or the checkout's own templates/ when installed editable."""
+    package = Path(__file__).resolve().parents[1]
+    built = package / "_templates"
+    if built.is_dir():
+        return built
+    checkout = package.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "templates").is_dir():
+        return checkout / "templates"
+    return None
+
+
 class TemplateSet:
     """The templates of every network, loaded once: `<dir>/<network>.j2` unless the config names
-    another file (`[templates] x = "path"`)."""
+    another file (`[templates] x = "path"`). With the default dir, a network whose template is not in the
+    current folder's templates/ gets the one cablebot ships (`fallback`), so that cablebot run outside
+    the project folder still posts; a dir or file the config names is never replaced."""
 
-    def __init__(self, directory: Path = Path("templates"), overrides: dict[str, Path] | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path = DEFAULT_DIRECTORY,
+        overrides: dict[str, Path] | None = None,
+        fallback: Path | None = None,
+    ) -> None:
         from jinja2 import FunctionLoader, StrictUndefined
         from jinja2.sandbox import SandboxedEnvironment
 
         self.directory = Path(directory)
         self.overrides = {k: Path(v) for k, v in (overrides or {}).items()}
+        self.fallback = fallback
         self._env = SandboxedEnvironment(
             loader=FunctionLoader(self._source),
             undefined=StrictUndefined,
@@ -38,10 +62,16 @@ class TemplateSet:
 
     @classmethod
     def from_config(cls, config: Config) -> TemplateSet:
-        return cls(config.templates_dir, config.template_overrides)
+        fallback = bundled_directory() if config.templates_dir == DEFAULT_DIRECTORY else None
+        return cls(config.templates_dir, config.template_overrides, fallback)
 
     def path(self, network: str) -> Path:
-        return self.overrides.get(network, self.directory / f"{network}.j2")
+        if network in self.overrides:
+            return self.overrides[network]
+        path = self.directory / f"{network}.j2"
+        if self.fallback is not None and not path.is_file() and (self.fallback / path.name).is_file():
+            return self.fallback / path.name
+        return path
 
     def get(self, network: str) -> NetworkTemplate:
         if network not in self._loaded:

@@ -122,3 +122,28 @@ def test_templates_are_plain_text_not_html(tmp_path: Path) -> None:
         cable, cable.paragraphs[0], network="outbox", rules=PlainRules(), templates=templates
     )
     assert thread.posts[0].text.startswith("Q&A <b>with</b> \"the\" minister's aide. #cablegate")
+
+
+def test_outside_the_project_folder_the_shipped_templates_are_used(tmp_path: Path, monkeypatch) -> None:
+    # An editor runs cablebot from another folder (or a host's working directory has no templates/):
+    # every network still has its template, the one cablebot ships.
+    monkeypatch.chdir(tmp_path)
+    templates = TemplateSet.from_config(parse_config({}))
+    assert templates.path("outbox").read_text(encoding="utf-8") == (
+        REPO_ROOT / "templates" / "outbox.j2"
+    ).read_text(encoding="utf-8")
+    assert "#cablegate #08ASTANA2079" in _render(templates).posts[0].text
+
+
+def test_the_current_folders_templates_win_over_the_shipped_ones(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "outbox.j2").write_text("OURS {{ quote }} {{ hashtags }} {{ permalink }}")
+    assert _render(TemplateSet.from_config(parse_config({}))).posts[0].text.startswith("OURS ")
+
+
+def test_a_templates_dir_the_config_names_is_never_replaced(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    templates = TemplateSet.from_config(parse_config({"templates": {"dir": "ours"}}))
+    with pytest.raises(TemplateError, match=r"ours/outbox\.j2: no template for network 'outbox'"):
+        templates.get("outbox")
