@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,6 +15,13 @@ from tests.support import REPO_ROOT
 
 @pytest.mark.slow
 def test_the_wheel_carries_the_templates_the_sample_the_migrations_and_the_reader(tmp_path: Path) -> None:
+    # Built from a clean copy: a build/ folder left in the checkout would be packed as it is.
+    source = tmp_path / "source"
+    shutil.copytree(
+        REPO_ROOT,
+        source,
+        ignore=shutil.ignore_patterns(".*", "build", "dist", "var", "*.egg-info", "__pycache__", "*.so"),
+    )
     built = subprocess.run(
         [
             sys.executable,
@@ -24,7 +32,7 @@ def test_the_wheel_carries_the_templates_the_sample_the_migrations_and_the_reade
             "-q",
             "-w",
             str(tmp_path),
-            str(REPO_ROOT),
+            str(source),
         ],
         capture_output=True,
         text=True,
