@@ -49,9 +49,20 @@ def ingest(
         inputs = find_inputs(targets)
         store = stack.enter_context(open_store())
         progress = stack.enter_context(_progress_bar(inputs.total_bytes))
-        report = ingest_paths(
-            inputs, store, permalinks=settings.permalinks, scorer=find_scorer(settings), progress=progress
-        )
+        try:
+            report = ingest_paths(
+                inputs, store, permalinks=settings.permalinks, scorer=find_scorer(settings), progress=progress
+            )
+        except KeyboardInterrupt:
+            # Every batch commits whole (cables, scores, corpus statistics), so what is stored is sound and
+            # a second run skips it: say so, rather than leave the editor guessing.
+            held = store.counts()
+            fail(
+                f"interrupted: the store ({store.url}) holds {held['cables']:,} cables and "
+                f"{held['paragraphs']:,} paragraphs, each batch saved whole; run the same command again to "
+                "finish (what is stored already is skipped)",
+                130,
+            )
         store_url = store.url
     _print_report(report, store_url, output)
     raise typer.Exit(0 if report.ok else 1)

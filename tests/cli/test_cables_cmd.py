@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -202,3 +203,55 @@ def test_on_a_terminal_ingest_shows_a_progress_bar_and_in_a_pipe_nothing_but_the
     assert stdout.startswith("ingested 1,295,")
     piped = run_cablebot("ingest", "--sample", env={"CABLEBOT_DATA_DIR": str(tmp_path / "var")})
     assert "ingesting" not in piped.stderr
+
+
+def test_an_interrupted_ingest_says_what_is_stored_and_a_second_run_finishes_it(tmp_path):
+    import os
+    import pty
+    import signal
+
+    from tests.support import REPO_ROOT, cablebot_env
+
+    env = cablebot_env({"CABLEBOT_DATA_DIR": str(tmp_path / "var"), "COLUMNS": "120", "TERM": "xterm"})
+    exe = Path(sys.executable).with_name("cablebot")
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [str(exe), "ingest", str(cables_dir() / "html")],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        text=True,
+        # An editor's Ctrl-C: the child must not inherit an ignored SIGINT from a background runner.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    os.close(terminal)
+    seen = b""
+    while b"MB" not in seen:  # the progress bar counts bytes read: the ingest is under way
+        seen += os.read(controller, 65536)
+    process.send_signal(signal.SIGINT)
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    process.communicate(timeout=300)
+    os.close(controller)
+    said = seen.decode("utf-8", "replace")
+    assert process.returncode == 130, said[-2000:]
+    assert "interrupted: the store" in said and "run the same command again" in said
+    assert "Traceback" not in said
+
+    again = run_cablebot(
+        "ingest", str(cables_dir() / "html"), env={"CABLEBOT_DATA_DIR": str(tmp_path / "var")}
+    )
+    assert again.returncode == 0, again.stderr
+    summary = again.stdout.splitlines()[0]
+    counts = {word: int(n.replace(",", "")) for word, n in re.findall(r"(\w+) ([\d,]+)", summary)}
+    held = int(re.search(r"holds ([\d,]+) cables", said).group(1).replace(",", ""))
+    # What the message said was stored is exactly what the second run finds stored (and skips).
+    assert counts["skipped"] == held and counts["ingested"] + counts["skipped"] == 1295
+    assert counts["failed"] == 0
