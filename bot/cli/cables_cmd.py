@@ -48,11 +48,15 @@ def ingest(
             targets.append(stack.enter_context(_sample_path()))
         inputs = find_inputs(targets)
         store = stack.enter_context(open_store())
-        progress = stack.enter_context(_progress_bar(inputs.total_bytes))
         try:
-            report = ingest_paths(
-                inputs, store, permalinks=settings.permalinks, scorer=find_scorer(settings), progress=progress
-            )
+            with _progress_bar(inputs.total_bytes) as progress:  # closed before anything is said below
+                report = ingest_paths(
+                    inputs,
+                    store,
+                    permalinks=settings.permalinks,
+                    scorer=find_scorer(settings),
+                    progress=progress,
+                )
         except KeyboardInterrupt:
             # Every batch commits whole (cables, scores, corpus statistics), so what is stored is sound and
             # a second run skips it: say so, rather than leave the editor guessing.
