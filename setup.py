@@ -33,5 +33,5 @@ setup(
             sources=["bot/picks/_reading.c"],
             optional=True,
         )
-    ]
+    ],
 )

@@ -30,8 +30,10 @@ def main() -> None:
         start = time.perf_counter()
         subprocess.run([command, "--help"], check=True, capture_output=True)
         times.append((time.perf_counter() - start) * 1000)
-    print(f"cablebot --help: median {statistics.median(times):.0f} ms, worst {max(times):.0f} ms "
-          f"over {args.runs} runs (goal < 300 ms)")
+    print(
+        f"cablebot --help: median {statistics.median(times):.0f} ms, worst {max(times):.0f} ms "
+        f"over {args.runs} runs (goal < 300 ms)"
+    )
 
     # Run the command in-process, then report (on stderr, at exit) which SDK modules it loaded.
     probe = (

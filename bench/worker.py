@@ -164,7 +164,8 @@ def main() -> None:
     parser.add_argument("--slots", type=int, default=50, help="slots to time in process")
     parser.add_argument("--seconds", type=float, default=90, help="how long the worker process runs")
     parser.add_argument(
-        "--window", default="20s",
+        "--window",
+        default="20s",
         help="[picks] same_cable_window for the memory run ('' for the config's own, 3d)",
     )
     args = parser.parse_args()

@@ -118,5 +118,5 @@ def database_url() -> str:
     # Hosts (Heroku, Render, Fly...) hand out postgres:// URLs, which SQLAlchemy 2 no longer accepts.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url

@@ -141,9 +141,15 @@ def publish_thread(
     policy = policy or RetryPolicy()
     clock = clock or (lambda: datetime.now(UTC))
     texts = [post.text for post in thread.posts]
-    entries = ledger.plan(account=account, network=network.name, ref_id=thread.ref_id,
-                          paragraph=thread.paragraph, generation=generation, texts=texts,
-                          paragraph_id=paragraph_id)
+    entries = ledger.plan(
+        account=account,
+        network=network.name,
+        ref_id=thread.ref_id,
+        paragraph=thread.paragraph,
+        generation=generation,
+        texts=texts,
+        paragraph_id=paragraph_id,
+    )
     if [e.text for e in entries] != texts:
         raise ThreadMismatch(
             f"{thread.ref_id} paragraph {thread.paragraph} was partly posted by {account} with other texts "
@@ -168,8 +174,15 @@ def publish_thread(
                 log(logger, 40, "giving up for now", account=account, key=key, error=str(e), attempts=attempt)
                 return Outcome(ledger.thread(key), e)
             delay = policy.backoff(attempt)
-            log(logger, 30, "transient failure; retrying", account=account, key=key, error=str(e),
-                delay=round(delay, 2))
+            log(
+                logger,
+                30,
+                "transient failure; retrying",
+                account=account,
+                key=key,
+                error=str(e),
+                delay=round(delay, 2),
+            )
             policy.sleep(delay)
         except RateLimited as e:
             wait = (e.until - clock()).total_seconds()
@@ -191,8 +204,14 @@ def _settle(ledger: Ledger, network: Network, thread: Thread, key: str, planned_
             continue
         found = network.recover(key, entry.position, thread.posts[entry.position - 1], planned_at)
         if found:
-            log(logger, 20, "found a post whose outcome was unknown", key=key, position=entry.position,
-                remote_id=found.remote_id)
+            log(
+                logger,
+                20,
+                "found a post whose outcome was unknown",
+                key=key,
+                position=entry.position,
+                remote_id=found.remote_id,
+            )
             ledger.mark(entry.id, SENT, remote_id=found.remote_id, url=found.url)
         else:
             ledger.mark(entry.id, PLANNED, error="not found on the network after an unknown outcome; resent")
@@ -200,8 +219,11 @@ def _settle(ledger: Ledger, network: Network, thread: Thread, key: str, planned_
 
 def _send(ledger: Ledger, network: Network, thread: Thread, key: str, planned_at: datetime) -> None:
     entries = {e.position: e for e in ledger.thread(key)}
-    done = [PublishedPost(e.position, e.remote_id or "", e.url or "")
-            for e in entries.values() if e.status == SENT]
+    done = [
+        PublishedPost(e.position, e.remote_id or "", e.url or "")
+        for e in entries.values()
+        if e.status == SENT
+    ]
     sent = {p.position for p in done}
     if len(sent) == len(entries):
         return
@@ -214,8 +236,14 @@ def _send(ledger: Ledger, network: Network, thread: Thread, key: str, planned_at
             close()
 
 
-def _record_each(ledger: Ledger, posts: Iterator[PublishedPost], entries: dict[int, LedgerEntry],
-                 sent: set[int], network: str, key: str) -> None:
+def _record_each(
+    ledger: Ledger,
+    posts: Iterator[PublishedPost],
+    entries: dict[int, LedgerEntry],
+    sent: set[int],
+    network: str,
+    key: str,
+) -> None:
     while True:
         current = next(e for p, e in sorted(entries.items()) if p not in sent)
         ledger.mark(current.id, SENDING, attempt=True)

@@ -66,15 +66,27 @@ def post(
             fail(f"cable {cable.ref_id} has no paragraph {number!r}; its paragraphs: {numbers}")
             return
         generation = choose_generation(ledger, name, cable.ref_id, found.number, force=force)
-        thread = render_thread(cable, found, network=cls.name, rules=cls.text_rules(table),
-                               templates=TemplateSet.from_config(settings),
-                               min_quote_share=min_quote_share(settings))
+        thread = render_thread(
+            cable,
+            found,
+            network=cls.name,
+            rules=cls.text_rules(table),
+            templates=TemplateSet.from_config(settings),
+            min_quote_share=min_quote_share(settings),
+        )
         if network is None:
             _print_dry_run(name, generation, thread, output)
             return
-        outcome = publish_thread(ledger, network, account=name, thread=thread, generation=generation,
-                                 paragraph_id=ledger.paragraph_id(cable.ref_id, found.number),
-                                 policy=RetryPolicy(), retry_rejected=True)
+        outcome = publish_thread(
+            ledger,
+            network,
+            account=name,
+            thread=thread,
+            generation=generation,
+            paragraph_id=ledger.paragraph_id(cable.ref_id, found.number),
+            policy=RetryPolicy(),
+            retry_rejected=True,
+        )
     _print_entries(outcome.entries, output)
     if outcome.error:
         fail(str(outcome.error))
@@ -106,8 +118,10 @@ def _print_dry_run(account: str, generation: int, thread: Any, output: OutputFor
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     again = f", generation {generation} (posted before; --force)" if generation else ""
-    print(f"dry run: {account} ({thread.network}) would post {thread.ref_id} paragraph {thread.paragraph}"
-          f"{again} in {parts} post{'s' if parts > 1 else ''}; nothing was published or recorded")
+    print(
+        f"dry run: {account} ({thread.network}) would post {thread.ref_id} paragraph {thread.paragraph}"
+        f"{again} in {parts} post{'s' if parts > 1 else ''}; nothing was published or recorded"
+    )
     for row in rows:
         print(f"--- {row['position']}/{parts} ({row['length']}/{row['limit']})")
         print(row["text"])
@@ -162,6 +176,7 @@ def _problems(settings: Config) -> list[str]:
     try:
         from bot.worker.schedule import schedule_from_config
     except ImportError:  # a cablebot without the worker: accounts post by hand only
+
         def schedule_from_config(*args: Any) -> None:
             return None
 
@@ -188,8 +203,16 @@ def _problems(settings: Config) -> list[str]:
         _collect(problems, schedule_from_config, name, dict(table), settings.where())
         if cls.name not in rendered:
             rendered.add(cls.name)
-            _collect(problems, render_thread, cable, paragraph, network=cls.name, rules=cls.text_rules(table),
-                     templates=templates, min_quote_share=share)
+            _collect(
+                problems,
+                render_thread,
+                cable,
+                paragraph,
+                network=cls.name,
+                rules=cls.text_rules(table),
+                templates=templates,
+                min_quote_share=share,
+            )
     return problems
 
 
@@ -234,8 +257,10 @@ def _best_paragraph(store: Store, settings: Config, cable: Cable, account: str, 
     for number in order:
         if not ledger.posted(account, cable.ref_id, number):
             return number
-    fail(f"{account} has posted every paragraph of {cable.ref_id} the picker allows; "
-         "give one with --paragraph (and --force to post it again)")
+    fail(
+        f"{account} has posted every paragraph of {cable.ref_id} the picker allows; "
+        "give one with --paragraph (and --force to post it again)"
+    )
     raise AssertionError  # fail() exits
 
 
@@ -248,8 +273,12 @@ def _stored_scores(store: Store, ref_id: str) -> dict[str, float]:
     query = (
         select(paragraphs.c.number, paragraphs.c.score)
         .join(cables, cables.c.id == paragraphs.c.cable_id)
-        .where(cables.c.ref_id == ref_id, paragraphs.c.anchored, ~paragraphs.c.blocked,
-               paragraphs.c.score.is_not(None))
+        .where(
+            cables.c.ref_id == ref_id,
+            paragraphs.c.anchored,
+            ~paragraphs.c.blocked,
+            paragraphs.c.score.is_not(None),
+        )
         .order_by(paragraphs.c.position)
     )
     with store.read() as conn:
@@ -268,8 +297,10 @@ def _print_entries(entries: list[LedgerEntry], output: OutputFormat, empty: str 
             print(empty)
         return
     for e in entries:
-        line = (f"{e.updated_at:%Y-%m-%d %H:%M}  {e.account}  {e.network}  {e.ref_id} ¶{e.paragraph}  "
-                f"{e.position}/{e.parts}  {e.status}  {e.remote_id or ''}  {e.url or ''}")
+        line = (
+            f"{e.updated_at:%Y-%m-%d %H:%M}  {e.account}  {e.network}  {e.ref_id} ¶{e.paragraph}  "
+            f"{e.position}/{e.parts}  {e.status}  {e.remote_id or ''}  {e.url or ''}"
+        )
         if e.error and e.status != "sent":
             line += f"  ({e.error})"
         print(line.rstrip())

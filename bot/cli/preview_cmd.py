@@ -29,8 +29,11 @@ def preview(
     ref_id: str = typer.Argument(..., help="The cable's reference ID, e.g. 08ASTANA2079."),
     paragraph: str = typer.Option(..., "--paragraph", "-p", help="The paragraph's number, e.g. 3."),
     network: str | None = typer.Option(
-        None, "--network", "-n", help="One installed network (x, bluesky, mastodon, outbox...). "
-        "Default: the networks of the configured accounts, or all installed ones."
+        None,
+        "--network",
+        "-n",
+        help="One installed network (x, bluesky, mastodon, outbox...). "
+        "Default: the networks of the configured accounts, or all installed ones.",
     ),
     output: OutputFormat = FORMAT_OPTION,
     config: str | None = CONFIG_OPTION,

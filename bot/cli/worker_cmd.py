@@ -162,7 +162,7 @@ def _print_results(results: list[SlotResult], output: OutputFormat) -> None:
         for text, url in zip(r.texts, r.urls, strict=False):
             print("\n".join(f"    | {line}" for line in text.splitlines()))
             print(f"    {url}")
-        for url in r.urls[len(r.texts):]:
+        for url in r.urls[len(r.texts) :]:
             print(f"    {url}")
         if r.reason:
             print(f"    {r.reason}")

@@ -72,8 +72,16 @@ class BlueskyNetwork:
     name: ClassVar[str] = "bluesky"
 
     def __init__(
-        self, account: str, *, service: str, handle: str, password: str, sessions: SessionStore,
-        password_env: str = "", proxy: str | None = None, timeout: float = 30.0,
+        self,
+        account: str,
+        *,
+        service: str,
+        handle: str,
+        password: str,
+        sessions: SessionStore,
+        password_env: str = "",
+        proxy: str | None = None,
+        timeout: float = 30.0,
     ) -> None:
         self.account = account
         self.service = service
@@ -103,9 +111,16 @@ class BlueskyNetwork:
         proxy = reader.optional_url("proxy")  # an HTTP proxy for every call, where a host needs one
         timeout = reader.number("timeout", 30)
         reader.finish()
-        return cls(name, service=service.rstrip("/"), handle=handle.removeprefix("@"), password=password,
-                   password_env=str(table.get("password_env", "")), sessions=sessions, proxy=proxy,
-                   timeout=float(timeout))
+        return cls(
+            name,
+            service=service.rstrip("/"),
+            handle=handle.removeprefix("@"),
+            password=password,
+            password_env=str(table.get("password_env", "")),
+            sessions=sessions,
+            proxy=proxy,
+            timeout=float(timeout),
+        )
 
     # -- publishing -----------------------------------------------------------------------------------
 
@@ -157,11 +172,17 @@ class BlueskyNetwork:
 
         def put() -> Any:
             client = self.client  # connecting sets self.did
-            body = {"repo": self.did, "collection": COLLECTION, "rkey": rkey, "record": record_dict,
-                    # Sent raw (the SDK drops None fields): "create only if absent".
-                    "swapRecord": None}
+            body = {
+                "repo": self.did,
+                "collection": COLLECTION,
+                "rkey": rkey,
+                "record": record_dict,
+                # Sent raw (the SDK drops None fields): "create only if absent".
+                "swapRecord": None,
+            }
             response = client.invoke_procedure(
-                "com.atproto.repo.putRecord", content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                "com.atproto.repo.putRecord",
+                content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
                 headers={"Content-Type": "application/json"},
             )
             return get_response_model(response, models.ComAtprotoRepoPutRecord.Response)
@@ -209,8 +230,10 @@ class BlueskyNetwork:
         rkey = uri.rsplit("/", 1)[-1]
         found = self._get(rkey)
         if found is None:
-            raise Rejected(f"[accounts.{self.account}]: the earlier post {uri} of this thread is gone; "
-                           "cannot reply to it (post the paragraph again with --force)")
+            raise Rejected(
+                f"[accounts.{self.account}]: the earlier post {uri} of this thread is gone; "
+                "cannot reply to it (post the paragraph again with --force)"
+            )
         return models.ComAtprotoRepoStrongRef.Main(uri=found.uri, cid=found.cid)
 
     def _published(self, position: int, uri: str) -> PublishedPost:
@@ -326,8 +349,10 @@ class BlueskyNetwork:
             until = error.reset_at or datetime.now(UTC) + timedelta(seconds=error.retry_after or 60)
             return RateLimited(f"{where}: Bluesky rate limit reached until {until:%H:%M:%S} UTC", until)
         if isinstance(error, UnauthorizedError):
-            return AuthFailed(f"{where}: Bluesky refused the session ({_describe(error)}); check the account "
-                              f"and the app password in {self.password_env or 'its password variable'}")
+            return AuthFailed(
+                f"{where}: Bluesky refused the session ({_describe(error)}); check the account "
+                f"and the app password in {self.password_env or 'its password variable'}"
+            )
         if isinstance(error, BadRequestError):
             return Rejected(f"{where}: Bluesky rejected the post: {_describe(error)}")
         if isinstance(error, (NetworkError, InvokeTimeoutError, httpx.TransportError)):

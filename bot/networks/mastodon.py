@@ -46,8 +46,15 @@ class MastodonNetwork:
     name: ClassVar[str] = "mastodon"
 
     def __init__(
-        self, account: str, *, instance: str, token: str, token_env: str = "", visibility: str | None = None,
-        language: str | None = None, timeout: float = 30.0,
+        self,
+        account: str,
+        *,
+        instance: str,
+        token: str,
+        token_env: str = "",
+        visibility: str | None = None,
+        language: str | None = None,
+        timeout: float = 30.0,
     ) -> None:
         self.account = account
         self.instance = instance
@@ -88,8 +95,15 @@ class MastodonNetwork:
         if visibility and visibility not in ("public", "unlisted", "private", "direct"):
             reader.problems.append('visibility must be "public", "unlisted", "private" or "direct"')
         reader.finish()
-        return cls(name, instance=instance.rstrip("/"), token=token, token_env=str(table["access_token_env"]),
-                   visibility=visibility, language=language, timeout=float(timeout))
+        return cls(
+            name,
+            instance=instance.rstrip("/"),
+            token=token,
+            token_env=str(table["access_token_env"]),
+            visibility=visibility,
+            language=language,
+            timeout=float(timeout),
+        )
 
     def publish(
         self, thread: Thread, key: str, done: Sequence[PublishedPost], planned_at: datetime
@@ -107,10 +121,15 @@ class MastodonNetwork:
                     f"[accounts.{self.account}]: post {position} of {thread.ref_id} paragraph "
                     f"{thread.paragraph} counts {length} characters; {self.instance} allows {rules.limit}"
                 )
-            status = self._call(lambda post=post, parent=parent, position=position: self.api.status_post(
-                post.text, in_reply_to_id=parent, visibility=self.visibility, language=self.language,
-                idempotency_key=idempotency_key(post_key(key, position)),
-            ))
+            status = self._call(
+                lambda post=post, parent=parent, position=position: self.api.status_post(
+                    post.text,
+                    in_reply_to_id=parent,
+                    visibility=self.visibility,
+                    language=self.language,
+                    idempotency_key=idempotency_key(post_key(key, position)),
+                )
+            )
             parent = str(status["id"])
             log(logger, 20, "posted to Mastodon", account=self.account, id=parent, position=position)
             yield self._published(position, status)
@@ -139,7 +158,7 @@ class MastodonNetwork:
                 info = self._call(lambda: self.api.instance_v2())
             except Rejected:  # no v2 endpoint (Mastodon before 4.0)
                 info = self._call(lambda: self.api.instance_v1())
-            statuses = ((info.get("configuration") or {}).get("statuses") or {})
+            statuses = (info.get("configuration") or {}).get("statuses") or {}
             self._rules = MastodonRules(
                 limit=int(statuses.get("max_characters") or info.get("max_toot_chars") or DEFAULT_LIMIT),
                 url_length=int(statuses.get("characters_reserved_per_url") or DEFAULT_URL_LENGTH),
@@ -152,8 +171,12 @@ class MastodonNetwork:
             from mastodon import Mastodon
 
             self._api = Mastodon(
-                access_token=self._token, api_base_url=self.instance, ratelimit_method="throw",
-                version_check_mode="none", request_timeout=self.timeout, user_agent="cablebot",
+                access_token=self._token,
+                api_base_url=self.instance,
+                ratelimit_method="throw",
+                version_check_mode="none",
+                request_timeout=self.timeout,
+                user_agent="cablebot",
             )
         return self._api
 
@@ -191,9 +214,11 @@ class MastodonNetwork:
         if isinstance(error, MastodonServerError):
             return Transient(f"{where}: {self.instance} failed: {_reason(error)}")
         if isinstance(error, MastodonUnauthorizedError) or _status(error) == 403:
-            return AuthFailed(f"{where}: {self.instance} refused the access token ({_reason(error)}); "
-                              f"check the token in {self.token_env or 'its access token variable'} "
-                              "and that it has the write:statuses scope")
+            return AuthFailed(
+                f"{where}: {self.instance} refused the access token ({_reason(error)}); "
+                f"check the token in {self.token_env or 'its access token variable'} "
+                "and that it has the write:statuses scope"
+            )
         if isinstance(error, MastodonNotFoundError):
             return Rejected(f"{where}: {self.instance} answered not found: {_reason(error)}")
         if isinstance(error, MastodonAPIError):

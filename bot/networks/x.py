@@ -55,8 +55,13 @@ class XNetwork:
     name: ClassVar[str] = "x"
 
     def __init__(
-        self, account: str, *, credentials: Mapping[str, str], variables: Mapping[str, str],
-        api_base: str | None = None, timeout: float = 30.0,
+        self,
+        account: str,
+        *,
+        credentials: Mapping[str, str],
+        variables: Mapping[str, str],
+        api_base: str | None = None,
+        timeout: float = 30.0,
     ) -> None:
         self.account = account
         self._credentials = dict(credentials)
@@ -84,8 +89,9 @@ class XNetwork:
         timeout = reader.number("timeout", 30)
         reader.finish()
         variables = {key.removesuffix("_env"): str(table[key]) for key in CREDENTIALS}
-        return cls(name, credentials=credentials, variables=variables, api_base=api_base,
-                   timeout=float(timeout))
+        return cls(
+            name, credentials=credentials, variables=variables, api_base=api_base, timeout=float(timeout)
+        )
 
     def publish(
         self, thread: Thread, key: str, done: Sequence[PublishedPost], planned_at: datetime
@@ -98,8 +104,12 @@ class XNetwork:
                 continue
             self._check_window()
             try:
-                response = self._call(lambda post=post, parent=parent: self.client.create_tweet(
-                    text=post.text, in_reply_to_tweet_id=parent, user_auth=True), posting=True)
+                response = self._call(
+                    lambda post=post, parent=parent: self.client.create_tweet(
+                        text=post.text, in_reply_to_tweet_id=parent, user_auth=True
+                    ),
+                    posting=True,
+                )
             except Duplicate as e:
                 # X refuses the same text twice: after a lost answer, the first attempt may be out there.
                 found = self.recover(key, position, post, planned_at)
@@ -118,8 +128,11 @@ class XNetwork:
             me = self._call(lambda: self.client.get_me(user_auth=True)).json()
             self._user_id = str(me["data"]["id"])
         since = (planned_at - timedelta(minutes=5)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        found = self._call(lambda: self.client.get_users_tweets(
-            self._user_id, max_results=RECENT, start_time=since, user_auth=True)).json()
+        found = self._call(
+            lambda: self.client.get_users_tweets(
+                self._user_id, max_results=RECENT, start_time=since, user_auth=True
+            )
+        ).json()
         wanted = comparable(post.text)
         for tweet in found.get("data") or []:
             if comparable(tweet.get("text", "")) == wanted:
@@ -226,7 +239,7 @@ def transport(api_base: str | None, timeout: float) -> Any:
     class XTransport(HTTPAdapter):
         def send(self, request: Any, **kwargs: Any) -> Any:
             if api_base and request.url.startswith(API):
-                request.url = api_base.rstrip("/") + request.url[len(API):]
+                request.url = api_base.rstrip("/") + request.url[len(API) :]
             if kwargs.get("timeout") is None:
                 kwargs["timeout"] = timeout
             return super().send(request, **kwargs)

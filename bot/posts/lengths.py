@@ -83,8 +83,10 @@ class XRules:
         normalized = unicodedata.normalize("NFC", text)
         # twitter-text walks the text: a URL starting here counts `url_length`, else an emoji sequence
         # starting here counts 2, else the code point its weight. Entities are taken in that order.
-        entities = [(start, 0, end, self._url_weight(normalized[start:end]))
-                    for start, end in extract_url_spans(normalized)]
+        entities = [
+            (start, 0, end, self._url_weight(normalized[start:end]))
+            for start, end in extract_url_spans(normalized)
+        ]
         if self.emoji_parsing and _MAYBE_EMOJI.search(normalized):
             entities += [(start, 1, end, 200) for start, end in self._emoji_spans(normalized)]
         weight = 0
@@ -219,4 +221,3 @@ class PlainRules:
 
     def display_url(self, url: str) -> str:
         return url
-

@@ -138,8 +138,9 @@ class _Fitter:
         try:
             return self._render(quote, part, parts)
         except TemplateError as e:
-            raise TemplateError(f"cable {self.cable.ref_id} paragraph {self.paragraph.number} for "
-                                f"{self.network}: {e}") from None
+            raise TemplateError(
+                f"cable {self.cable.ref_id} paragraph {self.paragraph.number} for {self.network}: {e}"
+            ) from None
 
     def _render(self, quote: str, part: int, parts: int) -> str:
         return self.template.render(
@@ -186,7 +187,7 @@ class _Fitter:
         best = _longest(cuts, lambda e: self.fits(text[:e] + ELLIPSIS, 1, 1))
         if best is None or best / len(text) < min_share:
             return None
-        reach = cuts[bisect_left(cuts, min_share * len(text)):bisect_right(cuts, best)]
+        reach = cuts[bisect_left(cuts, min_share * len(text)) : bisect_right(cuts, best)]
         sentence = _longest(
             [e for e in reach if _ends_sentence(text, e)],
             lambda e: self.fits(text[:e] + " " + ELLIPSIS, 1, 1),
@@ -214,7 +215,7 @@ class _Fitter:
         spaces = _word_cuts(text)
         while start < len(text):
             part = len(quotes) + 1
-            cuts = spaces[bisect_right(spaces, start):]
+            cuts = spaces[bisect_right(spaces, start) :]
             end, nxt, trail = self._next_cut(text, cuts, start, lead, part, parts)
             quotes.append(lead + text[start:end] + trail)
             lead = ELLIPSIS if trail else ""
@@ -237,7 +238,7 @@ class _Fitter:
             # A sentence boundary, unless it would leave the post less than half as full as a word cut.
             # Without the ellipsis a sentence may end one word further than the word cut, not more.
             enough = start + (word - start) * _SENTENCE_CUT_MIN_SHARE
-            reach = cuts[bisect_left(cuts, enough):bisect_right(cuts, word) + 1]
+            reach = cuts[bisect_left(cuts, enough) : bisect_right(cuts, word) + 1]
             sentence = _longest([e for e in reach if _ends_sentence(text, e)], lambda e: fits(e, ""))
             if sentence is not None:
                 return sentence, sentence + 1, ""
@@ -260,7 +261,7 @@ def _word_cuts(text: str) -> list[int]:
 
 
 def _ends_sentence(text: str, end: int) -> bool:
-    head = text[max(0, end - 40):end]
+    head = text[max(0, end - 40) : end]
     return bool(_SENTENCE_END.search(head)) and not _NOT_SENTENCE_ENDS.search(head)
 
 

@@ -32,7 +32,8 @@ _CYRILLIC = r"\u0400-\u04ff"
 # TLDs that have left the root zone, so that the PSL no longer lists them, but that X's twitter-text
 # (3.1.0) still links: to X, "name.tp" is a link and counts 23.
 RETIRED_COUNTRY_TLDS = frozenset({"an", "bl", "bq", "eh", "mf", "tp", "um"})
-RETIRED_GENERIC_TLDS = frozenset(str.split("""
+RETIRED_GENERIC_TLDS = frozenset(
+    str.split("""
     abarth active adac afamilycompany aigo alfaromeo avianca bananarepublic bentley blanco bnl boots
     budapest bugatti cancerresearch cartier caseih cbs ceb chloe chrysler cityeats comcast cookingchannel
     csc dabur dodge doha doosan duck dunlop duns epost esurance etisalat everbank fiat flsmidth foodnetwork
@@ -44,13 +45,16 @@ RETIRED_GENERIC_TLDS = frozenset(str.split("""
     scjohnson scor ses shaw showtime shriram spiegel spreadbetting srt starhub statoil swiftcover symantec
     telecity telefonica tiffany travelchannel uconnect vista vistaprint volkswagen vuelos warman
     wolterskluwer xfinity xperia zippo اتصالات موبايلي 大众汽车 工行 手表 珠宝 诺基亚
-"""))
+""")
+)
 # TLDs of the PSL that twitter-text 3.1.0 does not know: to X, "name.music/..." may be plain text, so a
 # link under one of these counts as the longer of 23 and its own characters.
-RECENT_TLDS = frozenset(str.split("""
+RECENT_TLDS = frozenset(
+    str.split("""
     amazon hotel kids merck music spa web ישראל السعوديه السعودیة السعودیۃ اليمن ايران سوريا پاكستان
     アマゾン 亚马逊 澳门 臺灣
-"""))
+""")
+)
 
 
 @cache

@@ -96,8 +96,12 @@ def progress(store: Store, entry: QueueEntry, accounts: list[str], wanted: int) 
     with store.read() as conn:
         rows = conn.execute(
             select(posts.c.account, func.count(func.distinct(posts.c.paragraph)))
-            .where(posts.c.ref_id == entry.ref_id, posts.c.created_at >= entry.requested_at,
-                   posts.c.status != FAILED, posts.c.account.in_(names))
+            .where(
+                posts.c.ref_id == entry.ref_id,
+                posts.c.created_at >= entry.requested_at,
+                posts.c.status != FAILED,
+                posts.c.account.in_(names),
+            )
             .group_by(posts.c.account)
         ).all()
     counts = {account: count for account, count in rows}

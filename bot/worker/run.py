@@ -198,8 +198,15 @@ class Worker:
             account = by_name.get(row.account)
             if account is None:
                 continue  # an account no longer served: its slot waits for a worker that serves it
-            log(logger, INFO, "resuming a slot left by a stopped worker", account=row.account,
-                due_at=row.due_at.isoformat(), ref_id=row.ref_id, paragraph=row.paragraph)
+            log(
+                logger,
+                INFO,
+                "resuming a slot left by a stopped worker",
+                account=row.account,
+                due_at=row.due_at.isoformat(),
+                ref_id=row.ref_id,
+                paragraph=row.paragraph,
+            )
             results.append(self._run_slot(account, row))
         results.extend(self._resume_orphans(by_name))
         return results
@@ -222,8 +229,14 @@ class Worker:
                 thread = self._render(account, entry.ref_id, entry.paragraph)
                 outcome = self._publish(account, thread, entry.generation)
             except CablebotError as e:
-                log(logger, ERROR, "cannot complete an interrupted thread", account=entry.account, key=key,
-                    error=redact(str(e)))
+                log(
+                    logger,
+                    ERROR,
+                    "cannot complete an interrupted thread",
+                    account=entry.account,
+                    key=key,
+                    error=redact(str(e)),
+                )
                 continue
             status = "posted" if outcome.complete else "failed"
             results.append(
@@ -257,20 +270,36 @@ class Worker:
             skipped.append((plan.post, slots.pause_reason(waiting)))
         for slot, why in skipped:
             if slots.record_skip(self.engine, slot, why, now):
-                log(logger, WARNING, "slot skipped", account=account.name, due_at=slot.due_at.isoformat(),
-                    reason=why)
+                log(
+                    logger,
+                    WARNING,
+                    "slot skipped",
+                    account=account.name,
+                    due_at=slot.due_at.isoformat(),
+                    reason=why,
+                )
                 results.append(SlotResult(account.name, slot.due_at, "skipped", reason=why))
         if plan.skipped_count > len(plan.skipped):
-            log(logger, WARNING, "more slots skipped", account=account.name,
-                count=plan.skipped_count - len(plan.skipped))
+            log(
+                logger,
+                WARNING,
+                "more slots skipped",
+                account=account.name,
+                count=plan.skipped_count - len(plan.skipped),
+            )
         handled = [s.due_at for s, _ in skipped] + ([plan.post.due_at] if plan.post else [])
         account.after = max([account.after, *handled])
         if plan.post is None or account.paused_until is not None:
             return results
         row = slots.claim(self.engine, plan.post, self.me, now)
         if row is None:
-            log(logger, INFO, "slot taken by another worker", account=account.name,
-                due_at=plan.post.due_at.isoformat())
+            log(
+                logger,
+                INFO,
+                "slot taken by another worker",
+                account=account.name,
+                due_at=plan.post.due_at.isoformat(),
+            )
             return results
         results.append(self._run_slot(account, row))
         return results
@@ -303,8 +332,13 @@ class Worker:
             slots.pause(
                 self.engine, row, self.me, self.clock(), "abandoned at shutdown; resumed at next start"
             )
-            log(logger, WARNING, "slot abandoned at shutdown", account=account.name,
-                due_at=row.due_at.isoformat())
+            log(
+                logger,
+                WARNING,
+                "slot abandoned at shutdown",
+                account=account.name,
+                due_at=row.due_at.isoformat(),
+            )
             return SlotResult(account.name, row.due_at, "abandoned", row.ref_id, row.paragraph)
         except CablebotError as e:
             return self._finish(account, row, "failed", redact(str(e)))
@@ -317,8 +351,13 @@ class Worker:
         if isinstance(error, RateLimited):
             account.paused_until = error.until
             slots.pause(self.engine, row, self.me, error.until, reason or "rate limited")
-            log(logger, WARNING, "account paused by a rate limit", account=account.name,
-                until=error.until.isoformat())
+            log(
+                logger,
+                WARNING,
+                "account paused by a rate limit",
+                account=account.name,
+                until=error.until.isoformat(),
+            )
             return SlotResult(account.name, row.due_at, "paused", row.ref_id, row.paragraph, urls, reason)
         if isinstance(error, Transient):
             return self._retry_later(account, row, reason or "transient failure")
@@ -338,16 +377,29 @@ class Worker:
                     thread = self._render(account, ref_id, paragraph)
                 except RenderError as e:
                     # This paragraph cannot be posted on this network; the next one can.
-                    log(logger, WARNING, "paragraph passed over", account=account.name, ref_id=ref_id,
-                        paragraph=paragraph, reason=redact(str(e)))
+                    log(
+                        logger,
+                        WARNING,
+                        "paragraph passed over",
+                        account=account.name,
+                        ref_id=ref_id,
+                        paragraph=paragraph,
+                        reason=redact(str(e)),
+                    )
                     continue
                 generation = self.ledger.latest_generation(account.name, ref_id, paragraph) or 0
                 key = thread_key(account.name, ref_id, paragraph, generation)
                 row = slots.set_pick(self.engine, row, self.me, ref_id, paragraph, key)
                 crash.reached("after-pick")
-                self.ledger.plan(account=account.name, network=account.network.name, ref_id=ref_id,
-                                 paragraph=paragraph, generation=generation,
-                                 texts=[p.text for p in thread.posts], paragraph_id=paragraph_id)
+                self.ledger.plan(
+                    account=account.name,
+                    network=account.network.name,
+                    ref_id=ref_id,
+                    paragraph=paragraph,
+                    generation=generation,
+                    texts=[p.text for p in thread.posts],
+                    paragraph_id=paragraph_id,
+                )
                 return row, thread, generation, paragraph_id
         return None
 
@@ -391,8 +443,14 @@ class Worker:
         found = cable.paragraph(paragraph)
         if found is None:
             raise RenderError(f"cable {ref_id} has no paragraph {paragraph} any more (re-ingested?)")
-        return render_thread(cable, found, network=account.network.name, rules=account.rules,
-                             templates=self.templates, min_quote_share=min_quote_share(self.config))
+        return render_thread(
+            cable,
+            found,
+            network=account.network.name,
+            rules=account.rules,
+            templates=self.templates,
+            min_quote_share=min_quote_share(self.config),
+        )
 
     def _publish(
         self, account: Account, thread: Any, generation: int, paragraph_id: int | None = None
@@ -426,19 +484,40 @@ class Worker:
         until = self.clock() + delay
         why = f"try {attempts} of {SLOT_ATTEMPTS} failed: {reason}"
         slots.pause(self.engine, row, self.me, until, why, failed_try=True)
-        log(logger, WARNING, "slot will be retried", account=account.name, due_at=row.due_at.isoformat(),
-            retry_at=until.isoformat(), reason=why)
+        log(
+            logger,
+            WARNING,
+            "slot will be retried",
+            account=account.name,
+            due_at=row.due_at.isoformat(),
+            retry_at=until.isoformat(),
+            reason=why,
+        )
         return SlotResult(account.name, row.due_at, "paused", row.ref_id, row.paragraph, reason=why)
 
     def _finish(
         self, account: Account, row: SlotRow, status: str, reason: str | None, urls: tuple[str, ...] = ()
     ) -> SlotResult:
         if not slots.finish(self.engine, row, self.me, status, self.clock(), reason):
-            log(logger, WARNING, "slot was taken over before it finished", account=account.name,
-                due_at=row.due_at.isoformat())
+            log(
+                logger,
+                WARNING,
+                "slot was taken over before it finished",
+                account=account.name,
+                due_at=row.due_at.isoformat(),
+            )
         level = INFO if status == "posted" else WARNING if status == "skipped" else ERROR
-        log(logger, level, f"slot {status}", account=account.name, due_at=row.due_at.isoformat(),
-            ref_id=row.ref_id, paragraph=row.paragraph, urls=list(urls), reason=reason)
+        log(
+            logger,
+            level,
+            f"slot {status}",
+            account=account.name,
+            due_at=row.due_at.isoformat(),
+            ref_id=row.ref_id,
+            paragraph=row.paragraph,
+            urls=list(urls),
+            reason=reason,
+        )
         return SlotResult(account.name, row.due_at, status, row.ref_id, row.paragraph, urls, reason)
 
 
@@ -461,4 +540,3 @@ def install_signal_handlers(stop: threading.Event) -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
-

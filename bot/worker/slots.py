@@ -243,12 +243,16 @@ def waiting(engine: Engine, account: str, now: datetime) -> SlotRow | None:
     """The account's slot waiting for a rate limit to reset or a back-off to pass, if any: the account
     posts nothing else until then (no burst afterwards)."""
     with engine.connect() as conn:
-        row = conn.execute(
-            select(slots)
-            .where(slots.c.account == account, slots.c.status == "claimed", slots.c.retry_at > now)
-            .order_by(slots.c.retry_at.desc())
-            .limit(1)
-        ).mappings().first()
+        row = (
+            conn.execute(
+                select(slots)
+                .where(slots.c.account == account, slots.c.status == "claimed", slots.c.retry_at > now)
+                .order_by(slots.c.retry_at.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
     return _row(row) if row else None
 
 

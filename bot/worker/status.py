@@ -91,13 +91,24 @@ def worker_status(
         served = progress(store, entry, [a.name for a in accounts], wanted)
         if served and all(n >= wanted for n in served.values()):
             continue  # every account has posted what the editor asked for; the next slot closes it
-        queue.append({
-            "ref_id": entry.ref_id, "account": entry.account, "requested_at": entry.requested_at.isoformat(),
-            "requested_by": entry.requested_by, "paragraphs_wanted": wanted, "posted": served,
-        })
+        queue.append(
+            {
+                "ref_id": entry.ref_id,
+                "account": entry.account,
+                "requested_at": entry.requested_at.isoformat(),
+                "requested_by": entry.requested_by,
+                "paragraphs_wanted": wanted,
+                "posted": served,
+            }
+        )
     queue_done = [
-        {"ref_id": e.ref_id, "account": e.account, "requested_at": e.requested_at.isoformat(),
-         "requested_by": e.requested_by, "done_at": e.done_at.isoformat() if e.done_at else None}
+        {
+            "ref_id": e.ref_id,
+            "account": e.account,
+            "requested_at": e.requested_at.isoformat(),
+            "requested_by": e.requested_by,
+            "done_at": e.done_at.isoformat() if e.done_at else None,
+        }
         for e in finished(store, recent)
     ]
     ledger = Ledger(store.engine)

@@ -74,6 +74,7 @@ def test_an_account_without_its_password_variable_names_the_account_and_the_vari
 
 # --- against the real PDS ------------------------------------------------------------------------
 
+
 def account(pds, handle: str, *, proxy: str | None = None, password: str | None = None) -> dict:
     table = {"network": "bluesky", "service": pds.url, "handle": handle, "password_env": "TEST_BSKY_PW"}
     if proxy:
@@ -83,8 +84,9 @@ def account(pds, handle: str, *, proxy: str | None = None, password: str | None 
 
 def adapter(pds, handle: str, sessions=None, *, proxy: str | None = None, password: str | None = None):
     env = {"TEST_BSKY_PW": password or pds_password(handle)}
-    return BlueskyNetwork.from_account(handle.split(".")[0], account(pds, handle, proxy=proxy), env,
-                                       sessions or MemorySessions())
+    return BlueskyNetwork.from_account(
+        handle.split(".")[0], account(pds, handle, proxy=proxy), env, sessions or MemorySessions()
+    )
 
 
 def pds_password(handle: str) -> str:
@@ -146,8 +148,9 @@ def test_a_thread_reads_back_with_its_text_byte_exact_facets_and_reply_refs(pds)
         assert record["value"]["text"] == post.text
         sent_facets = [f.to_atproto() for f in post.facets]
         assert facets_of(record) == facets_of({"value": {"facets": sent_facets}})
-        spans = [post.text.encode()[f.byte_start:f.byte_end].decode() for f in post.facets]
+        spans = [post.text.encode()[f.byte_start : f.byte_end].decode() for f in post.facets]
         assert spans[1:] == ["#cablegate", "#08ASTANA2079"]
+
     def ref(strong: dict) -> tuple[str, str]:
         return strong["uri"], strong["cid"]
 
@@ -219,8 +222,11 @@ def test_an_unreachable_pds_is_transient(pds):
     from tests.peers.pds import free_port
 
     network = BlueskyNetwork.from_account(
-        "alice", {**account(pds, "alice.test"), "service": f"http://127.0.0.1:{free_port()}"},
-        {"TEST_BSKY_PW": "whatever"}, MemorySessions())
+        "alice",
+        {**account(pds, "alice.test"), "service": f"http://127.0.0.1:{free_port()}"},
+        {"TEST_BSKY_PW": "whatever"},
+        MemorySessions(),
+    )
     with pytest.raises(Transient, match=r"\[accounts.alice\]"):
         list(network.publish(thread_of("x"), "alice/unreachable/0", [], datetime.now(UTC)))
 
@@ -248,8 +254,9 @@ def test_a_revoked_session_leads_to_one_fresh_login(pds):
         # The session is signed out (deleteSession revokes the refresh token) and its access token no
         # longer verifies (as after a password change): the stored session is dead.
         handle, did, access, refresh, service = sessions.load("erin").split(":::")
-        httpx.post(f"{pds.url}/xrpc/com.atproto.server.deleteSession",
-                   headers={"Authorization": f"Bearer {refresh}"}).raise_for_status()
+        httpx.post(
+            f"{pds.url}/xrpc/com.atproto.server.deleteSession", headers={"Authorization": f"Bearer {refresh}"}
+        ).raise_for_status()
         forged = access[:-6] + ("AAAAAA" if not access.endswith("AAAAAA") else "BBBBBB")
         sessions.save("erin", ":::".join([handle, did, forged, refresh, service]))
         later = adapter(pds, "erin.test", sessions, proxy=proxy.url)
@@ -342,8 +349,13 @@ def test_a_connection_cut_before_the_pds_saw_the_post_resends_it_once(pds, tmp_p
     thread = thread_of("alpha", "beta")
     with forward_proxy() as proxy:
         proxy.cut("/com.atproto.repo.putRecord", nth=1, after_forwarding=False)
-        outcome = publish_thread(ledger, adapter(pds, "carol.test", proxy=proxy.url), account="carol",
-                                 thread=thread, policy=NO_WAIT)
+        outcome = publish_thread(
+            ledger,
+            adapter(pds, "carol.test", proxy=proxy.url),
+            account="carol",
+            thread=thread,
+            policy=NO_WAIT,
+        )
     assert outcome.complete
     assert sorted(texts_of(pds, "carol.test", thread)) == sorted(p.text for p in thread.posts)
 
@@ -354,8 +366,12 @@ def test_a_429_is_rate_limited_until_the_pds_reset_header(pds):
     with forward_proxy() as proxy:
         network = adapter(pds, "carol.test", proxy=proxy.url)
         body = {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}
-        headers = {"RateLimit-Limit": "5000", "RateLimit-Remaining": "0", "RateLimit-Reset": str(reset),
-                   "RateLimit-Policy": "5000;w=3600"}
+        headers = {
+            "RateLimit-Limit": "5000",
+            "RateLimit-Remaining": "0",
+            "RateLimit-Reset": str(reset),
+            "RateLimit-Policy": "5000;w=3600",
+        }
         proxy.answer("/com.atproto.repo.putRecord", 429, body, headers)
         with pytest.raises(RateLimited) as caught:
             list(network.publish(thread_of("x"), "carol/ratelimited/0", [], datetime.now(UTC)))

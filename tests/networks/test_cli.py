@@ -42,8 +42,18 @@ def outbox_config(tmp_path, cli) -> tuple[str, Path]:
 
 def test_post_publishes_to_the_outbox_and_prints_each_post(cli, outbox_config):
     config, outbox = outbox_config
-    result = cli("post", "08ASTANA2079", "--paragraph", "3", "--account", "local", "--config", config,
-                 "--format", "json")
+    result = cli(
+        "post",
+        "08ASTANA2079",
+        "--paragraph",
+        "3",
+        "--account",
+        "local",
+        "--config",
+        config,
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
     entries = json.loads(result.stdout)
     assert {e["account"] for e in entries} == {"local"} and {e["network"] for e in entries} == {"outbox"}
@@ -116,8 +126,18 @@ def test_a_dry_run_renders_exactly_what_the_post_then_publishes(cli, outbox_conf
     # Once posted, a dry run refuses it as the post would, and with --force shows the next generation.
     again = cli("post", "08ASTANA2079", "-p", line["paragraph"], "--dry-run", "--config", config)
     assert again.exit_code == 1 and "already posted" in again.stderr and "Traceback" not in again.stderr
-    forced = cli("post", "08ASTANA2079", "-p", line["paragraph"], "--dry-run", "--force", "--config", config,
-                 "--format", "json")
+    forced = cli(
+        "post",
+        "08ASTANA2079",
+        "-p",
+        line["paragraph"],
+        "--dry-run",
+        "--force",
+        "--config",
+        config,
+        "--format",
+        "json",
+    )
     assert forced.exit_code == 0 and {r["generation"] for r in json.loads(forced.stdout)} == {1}
     assert len(outbox.read_text(encoding="utf-8").splitlines()) == 1
     assert len(ledger_rows(cli)) == len(planned)
@@ -125,15 +145,28 @@ def test_a_dry_run_renders_exactly_what_the_post_then_publishes(cli, outbox_conf
 
 def test_a_dry_run_needs_no_secret_and_calls_no_network(cli, tmp_path):
     assert cli("ingest", "--sample").exit_code == 0
-    config = write_config(tmp_path, """
+    config = write_config(
+        tmp_path,
+        """
 [accounts.newsroom-bsky]
 network = "bluesky"
 service = "http://127.0.0.1:9"
 handle = "newsroom.example"
 password_env = "DRY_RUN_TEST_UNSET_PASSWORD"
-""")
-    result = cli("post", "08ASTANA2079", "-p", "3", "--dry-run", "--config", config, "--format", "json",
-                 env={"DRY_RUN_TEST_UNSET_PASSWORD": None})
+""",
+    )
+    result = cli(
+        "post",
+        "08ASTANA2079",
+        "-p",
+        "3",
+        "--dry-run",
+        "--config",
+        config,
+        "--format",
+        "json",
+        env={"DRY_RUN_TEST_UNSET_PASSWORD": None},
+    )
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)
     assert {r["network"] for r in rows} == {"bluesky"}
@@ -163,13 +196,25 @@ def test_history_lists_every_post_with_its_place_in_the_thread(cli, outbox_confi
     entries = json.loads(cli("history", "--format", "json").stdout)
     assert [e["paragraph"] for e in entries][:1] == ["7"]
     for entry in entries:
-        assert {"account", "network", "ref_id", "paragraph", "status", "remote_id", "url", "at", "position",
-                "parts"} <= set(entry)
+        assert {
+            "account",
+            "network",
+            "ref_id",
+            "paragraph",
+            "status",
+            "remote_id",
+            "url",
+            "at",
+            "position",
+            "parts",
+        } <= set(entry)
     assert json.loads(cli("history", "--account", "nobody", "--format", "json").stdout) == []
 
 
 def test_check_reports_every_problem_at_once(cli, tmp_path):
-    config = write_config(tmp_path, """
+    config = write_config(
+        tmp_path,
+        """
 [templates]
 [accounts.newsroom-bsky]
 network = "bluesky"
@@ -190,11 +235,20 @@ cron = "0 25 * * *"
 
 [accounts.mystery]
 network = "friendster"
-""".replace("[templates]\n", ""))
+""".replace("[templates]\n", ""),
+    )
     result = cli("check", "--config", config)
     assert result.exit_code == 1
-    for expected in ("CHECK_TEST_BSKY_PASSWORD", "CHECK_TEST_X_KEY", "CHECK_TEST_X_TOKEN_SECRET",
-                     "[accounts.newsroom-masto]", "instance", "CHECK_TEST_MASTO_TOKEN", "cron", "friendster"):
+    for expected in (
+        "CHECK_TEST_BSKY_PASSWORD",
+        "CHECK_TEST_X_KEY",
+        "CHECK_TEST_X_TOKEN_SECRET",
+        "[accounts.newsroom-masto]",
+        "instance",
+        "CHECK_TEST_MASTO_TOKEN",
+        "cron",
+        "friendster",
+    ):
         assert expected in result.stderr, expected
     assert "Traceback" not in result.stderr
 
@@ -211,12 +265,16 @@ def test_check_finds_a_broken_template(cli, tmp_path):
 
 def test_check_passes_a_good_setup(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("CHECK_OK_PASSWORD", "app-pass-1234")
-    config = write_config(tmp_path, LOCAL.format(path=tmp_path / "o") + """
+    config = write_config(
+        tmp_path,
+        LOCAL.format(path=tmp_path / "o")
+        + """
 [accounts.bsky]
 network = "bluesky"
 handle = "newsroom.example"
 password_env = "CHECK_OK_PASSWORD"
-""")
+""",
+    )
     result = cli("check", "--config", config)
     assert result.exit_code == 0, result.stderr
     assert "2 accounts" in result.stdout
@@ -243,15 +301,27 @@ def test_commands_that_do_not_publish_never_import_a_network_sdk():
 def test_post_to_bluesky_prints_the_at_uri_and_the_public_url(cli, tmp_path, pds):
     assert cli("ingest", "--sample").exit_code == 0
     handle, password = PDS_ACCOUNTS[0]
-    config = write_config(tmp_path, f"""
+    config = write_config(
+        tmp_path,
+        f"""
 [accounts.newsroom-bsky]
 network = "bluesky"
 service = "{pds.url}"
 handle = "{handle}"
 password_env = "CLI_TEST_BSKY_PASSWORD"
-""")
-    result = cli("post", "08ASTANA2079", "-p", "3", "--config", config, "--format", "json",
-                 env={"CLI_TEST_BSKY_PASSWORD": password})
+""",
+    )
+    result = cli(
+        "post",
+        "08ASTANA2079",
+        "-p",
+        "3",
+        "--config",
+        config,
+        "--format",
+        "json",
+        env={"CLI_TEST_BSKY_PASSWORD": password},
+    )
     assert result.exit_code == 0, result.stderr
     entries = json.loads(result.stdout)
     did = pds.account(handle).did
@@ -262,13 +332,25 @@ password_env = "CLI_TEST_BSKY_PASSWORD"
 def test_post_to_mastodon_through_the_cli(cli, tmp_path):
     assert cli("ingest", "--sample").exit_code == 0
     with mastodon_instance("cli-mastodon-token-42") as (server, instance):
-        config = write_config(tmp_path, f"""
+        config = write_config(
+            tmp_path,
+            f"""
 [accounts.masto]
 network = "mastodon"
 instance = "{server.url}"
 access_token_env = "CLI_TEST_MASTODON_TOKEN"
-""")
-        result = cli("post", "08ASTANA2079", "-p", "3", "--config", config, "--format", "json",
-                     env={"CLI_TEST_MASTODON_TOKEN": "cli-mastodon-token-42"})
+""",
+        )
+        result = cli(
+            "post",
+            "08ASTANA2079",
+            "-p",
+            "3",
+            "--config",
+            config,
+            "--format",
+            "json",
+            env={"CLI_TEST_MASTODON_TOKEN": "cli-mastodon-token-42"},
+        )
     assert result.exit_code == 0, result.stderr
     assert [e["remote_id"] for e in json.loads(result.stdout)] == [s["id"] for s in instance.statuses]

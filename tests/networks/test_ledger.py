@@ -22,16 +22,39 @@ from bot.store.ledger import (
 
 
 def plan(ledger: Ledger, texts=("one", "two"), *, account="local", paragraph="3", generation=0, **kw):
-    return ledger.plan(account=account, network="outbox", ref_id="08ASTANA2079", paragraph=paragraph,
-                       generation=generation, texts=list(texts), **kw)
+    return ledger.plan(
+        account=account,
+        network="outbox",
+        ref_id="08ASTANA2079",
+        paragraph=paragraph,
+        generation=generation,
+        texts=list(texts),
+        **kw,
+    )
 
 
 def test_the_migration_creates_the_ledger_and_sessions_with_their_indexes(store):
     inspector = inspect(store.engine)
     columns = {c["name"] for c in inspector.get_columns("posts")}
-    assert {"account", "network", "ref_id", "paragraph_id", "paragraph", "generation", "thread_key",
-            "position", "parts", "status", "text", "remote_id", "url", "error", "attempts", "created_at",
-            "updated_at"} <= columns
+    assert {
+        "account",
+        "network",
+        "ref_id",
+        "paragraph_id",
+        "paragraph",
+        "generation",
+        "thread_key",
+        "position",
+        "parts",
+        "status",
+        "text",
+        "remote_id",
+        "url",
+        "error",
+        "attempts",
+        "created_at",
+        "updated_at",
+    } <= columns
     indexed = {tuple(i["column_names"]) for i in inspector.get_indexes("posts")}
     assert {("account", "paragraph_id"), ("account", "created_at")} <= indexed
     sessions = {c["name"] for c in inspector.get_columns("network_sessions")}
@@ -41,7 +64,10 @@ def test_the_migration_creates_the_ledger_and_sessions_with_their_indexes(store)
 def test_a_planned_thread_has_one_row_per_post_in_order(store):
     entries = plan(Ledger(store.engine), ["a", "b", "c"])
     assert [(e.position, e.parts, e.status, e.text) for e in entries] == [
-        (1, 3, PLANNED, "a"), (2, 3, PLANNED, "b"), (3, 3, PLANNED, "c")]
+        (1, 3, PLANNED, "a"),
+        (2, 3, PLANNED, "b"),
+        (3, 3, PLANNED, "c"),
+    ]
     assert {e.thread_key for e in entries} == {thread_key("local", "08ASTANA2079", "3", 0)}
     assert all(e.created_at.tzinfo is not None for e in entries)
 
@@ -74,9 +100,21 @@ def test_rows_are_unique_per_account_cable_paragraph_generation_and_position(sto
     plan(ledger)
     row = {c.name: None for c in posts.columns if c.name != "id"}
     now = datetime.now(UTC)
-    row.update(account="local", network="outbox", ref_id="08ASTANA2079", paragraph="3", generation=0,
-               thread_key="other", position=1, parts=1, status=PLANNED, text="x", attempts=0,
-               created_at=now, updated_at=now)
+    row.update(
+        account="local",
+        network="outbox",
+        ref_id="08ASTANA2079",
+        paragraph="3",
+        generation=0,
+        thread_key="other",
+        position=1,
+        parts=1,
+        status=PLANNED,
+        text="x",
+        attempts=0,
+        created_at=now,
+        updated_at=now,
+    )
     with pytest.raises(IntegrityError), store.engine.begin() as conn:
         conn.execute(posts.insert().values(**row))
 
@@ -90,7 +128,12 @@ def test_each_mark_records_status_ids_errors_and_attempts(store):
     ledger.mark(entry.id, SENT, remote_id="at://did/app.bsky.feed.post/3k", url="https://bsky.app/x")
     [done] = ledger.thread(entry.thread_key)
     assert (done.status, done.remote_id, done.url, done.error, done.attempts) == (
-        SENT, "at://did/app.bsky.feed.post/3k", "https://bsky.app/x", None, 2)
+        SENT,
+        "at://did/app.bsky.feed.post/3k",
+        "https://bsky.app/x",
+        None,
+        2,
+    )
     assert done.updated_at >= done.created_at
 
 

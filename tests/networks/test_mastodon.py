@@ -37,8 +37,11 @@ def test_a_thread_is_posted_as_replies_each_with_its_idempotency_key():
         posts = server.seen("POST", "/api/v1/statuses")
     assert [p.position for p in published] == [1, 2, 3]
     assert [s["content"] for s in instance.statuses] == [instance.html(p.text) for p in thread.posts]
-    assert [s["in_reply_to_id"] for s in instance.statuses] == [None, published[0].remote_id,
-                                                                published[1].remote_id]
+    assert [s["in_reply_to_id"] for s in instance.statuses] == [
+        None,
+        published[0].remote_id,
+        published[1].remote_id,
+    ]
     key = f"newsroom-masto/{thread.paragraph}/0"
     assert [r.headers["idempotency-key"] for r in posts] == [f"{key}/1", f"{key}/2", f"{key}/3"]
     assert published[0].url == instance.statuses[0]["url"]
@@ -81,9 +84,15 @@ def test_a_422_from_the_server_is_a_rejection_with_its_reason():
 def test_a_429_is_rate_limited_until_the_servers_reset_without_sleeping():
     with mastodon_instance(TOKEN) as (server, _):
         reset = "2031-01-01T12:30:00.000Z"
-        server.script("POST", "/api/v1/statuses", Reply(
-            429, {"error": "Too many requests"},
-            {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}))
+        server.script(
+            "POST",
+            "/api/v1/statuses",
+            Reply(
+                429,
+                {"error": "Too many requests"},
+                {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset},
+            ),
+        )
         with pytest.raises(RateLimited) as caught:
             publish(network(server), thread_of("z", network="mastodon"))
     # Mastodon.py corrects the reset by the clock difference the server's Date header shows: seconds at most.
@@ -129,8 +138,9 @@ def test_a_lost_answer_mid_thread_is_completed_without_a_duplicate(tmp_path):
     with mastodon_instance(TOKEN) as (server, instance):
         # The instance creates post 2, but the connection drops before its answer arrives.
         server.drop_after("POST", "/api/v1/statuses", nth=2)
-        outcome = publish_thread(ledger, network(server), account="m", thread=thread,
-                                 policy=RetryPolicy(attempts=1))
+        outcome = publish_thread(
+            ledger, network(server), account="m", thread=thread, policy=RetryPolicy(attempts=1)
+        )
         assert isinstance(outcome.error, Transient)
         assert [e.status for e in outcome.entries] == [SENT, UNKNOWN, "planned"]
 

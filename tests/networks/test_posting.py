@@ -39,8 +39,9 @@ class FailingOutbox:
         if failure:
             raise failure
 
-    def publish(self, thread: Thread, key: str, done: Sequence[PublishedPost], planned_at: datetime
-                ) -> Iterator[PublishedPost]:
+    def publish(
+        self, thread: Thread, key: str, done: Sequence[PublishedPost], planned_at: datetime
+    ) -> Iterator[PublishedPost]:
         self.publishes += 1
         self._next_failure()
         yield from self.inner.publish(thread, key, done, planned_at)
@@ -62,8 +63,9 @@ def ledger(tmp_path) -> Ledger:
 
 def run(ledger, network, thread, **policy):
     sleeps = Sleeps()
-    outcome = publish_thread(ledger, network, account="local", thread=thread,
-                             policy=RetryPolicy(sleep=sleeps, **policy))
+    outcome = publish_thread(
+        ledger, network, account="local", thread=thread, policy=RetryPolicy(sleep=sleeps, **policy)
+    )
     return outcome, sleeps
 
 
@@ -72,7 +74,8 @@ def test_a_thread_is_recorded_sent_with_remote_ids_and_urls(ledger, tmp_path):
     outcome, sleeps = run(ledger, FailingOutbox(tmp_path / "o.jsonl", []), thread)
     assert outcome.complete and outcome.error is None and sleeps == []
     assert [(e.status, e.remote_id, e.attempts) for e in outcome.entries] == [
-        (SENT, f"{e.thread_key}/{e.position}", 1) for e in outcome.entries]
+        (SENT, f"{e.thread_key}/{e.position}", 1) for e in outcome.entries
+    ]
     assert all(e.url.startswith("file://") for e in outcome.entries)
 
 
@@ -112,7 +115,9 @@ def test_a_rejection_is_recorded_on_the_post_and_the_rest_of_the_thread_never_re
     outcome, sleeps = run(ledger, network, thread_of("a", "b", network="outbox"))
     assert isinstance(outcome.error, Rejected) and network.publishes == 1 and sleeps == []
     assert [(e.status, e.error) for e in outcome.entries] == [
-        (FAILED, "too long for the network"), (FAILED, "not sent: post 1 was rejected")]
+        (FAILED, "too long for the network"),
+        (FAILED, "not sent: post 1 was rejected"),
+    ]
 
 
 def test_a_rejected_post_is_not_sent_again_unless_an_editor_asks(ledger, tmp_path):
@@ -122,8 +127,14 @@ def test_a_rejected_post_is_not_sent_again_unless_an_editor_asks(ledger, tmp_pat
     again, _ = run(ledger, network, thread)
     assert isinstance(again.error, Rejected) and "not allowed" in str(again.error)
     assert network.publishes == 1 and [e.status for e in again.entries] == [FAILED]
-    asked = publish_thread(ledger, network, account="local", thread=thread, retry_rejected=True,
-                           policy=RetryPolicy(sleep=Sleeps()))
+    asked = publish_thread(
+        ledger,
+        network,
+        account="local",
+        thread=thread,
+        retry_rejected=True,
+        policy=RetryPolicy(sleep=Sleeps()),
+    )
     assert asked.complete and network.publishes == 2
 
 
@@ -138,8 +149,14 @@ def test_an_interrupted_thread_is_completed_and_a_sent_post_found_not_resent(led
     thread = thread_of("a", "b", network="outbox")
     network = FailingOutbox(tmp_path / "o.jsonl", [])
     # A crash left the thread written to the outbox but the ledger still saying `sending`.
-    entries = ledger.plan(account="local", network="outbox", ref_id=thread.ref_id, paragraph=thread.paragraph,
-                          generation=0, texts=[p.text for p in thread.posts])
+    entries = ledger.plan(
+        account="local",
+        network="outbox",
+        ref_id=thread.ref_id,
+        paragraph=thread.paragraph,
+        generation=0,
+        texts=[p.text for p in thread.posts],
+    )
     list(network.inner.publish(thread, entries[0].thread_key, [], entries[0].created_at))
     ledger.mark(entries[0].id, "sending", attempt=True)
     outcome, _ = run(ledger, network, thread)
@@ -149,8 +166,14 @@ def test_an_interrupted_thread_is_completed_and_a_sent_post_found_not_resent(led
 
 def test_a_partly_posted_thread_that_now_renders_differently_is_refused(ledger, tmp_path):
     thread = thread_of("a", "b", network="outbox")
-    entries = ledger.plan(account="local", network="outbox", ref_id=thread.ref_id, paragraph=thread.paragraph,
-                          generation=0, texts=[p.text for p in thread.posts])
+    entries = ledger.plan(
+        account="local",
+        network="outbox",
+        ref_id=thread.ref_id,
+        paragraph=thread.paragraph,
+        generation=0,
+        texts=[p.text for p in thread.posts],
+    )
     ledger.mark(entries[0].id, SENT, remote_id="r", url="u")
     changed = thread_of("c", "d", network="outbox", paragraph=thread.paragraph)
     with pytest.raises(ThreadMismatch, match="--force"):
@@ -162,8 +185,14 @@ def test_choosing_a_generation_resumes_unfinished_threads_and_refuses_finished_o
         return choose_generation(ledger, "local", "08ASTANA2079", "3", force=force)
 
     assert choose() == 0
-    entries = ledger.plan(account="local", network="outbox", ref_id="08ASTANA2079", paragraph="3",
-                          generation=0, texts=["a", "b"])
+    entries = ledger.plan(
+        account="local",
+        network="outbox",
+        ref_id="08ASTANA2079",
+        paragraph="3",
+        generation=0,
+        texts=["a", "b"],
+    )
     ledger.mark(entries[0].id, SENT, remote_id="r", url="https://example.org/r")
     assert choose() == 0  # begun, not finished: complete it
     assert choose(force=True) == 0  # never a second thread beside an unfinished one
@@ -171,8 +200,9 @@ def test_choosing_a_generation_resumes_unfinished_threads_and_refuses_finished_o
     with pytest.raises(AlreadyPosted, match=r"already posted 08ASTANA2079 paragraph 3 .*--force"):
         choose()
     assert choose(force=True) == 1
-    failed = ledger.plan(account="local", network="outbox", ref_id="08ASTANA2079", paragraph="3",
-                         generation=1, texts=["a"])
+    failed = ledger.plan(
+        account="local", network="outbox", ref_id="08ASTANA2079", paragraph="3", generation=1, texts=["a"]
+    )
     ledger.mark(failed[0].id, FAILED, error="rejected")
     assert choose() == 1  # only failures: that generation is planned again
     assert thread_key("local", "08ASTANA2079", "3", 1) == failed[0].thread_key

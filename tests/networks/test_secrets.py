@@ -103,47 +103,80 @@ def test_no_secret_reaches_logs_errors_the_store_or_the_outbox(tmp_path, monkeyp
 
     with captured_logs() as logs:
         with mastodon_instance(SECRETS["SECRET_TEST_MASTODON_TOKEN"]) as (server, instance):
-            masto = {"network": "mastodon", "instance": server.url,
-                     "access_token_env": "SECRET_TEST_MASTODON_TOKEN"}
-            outcome = publish_thread(ledger, adapter("masto", masto, SECRETS, store), account="masto",
-                                     thread=thread_of("a", "b", network="mastodon"), policy=ONCE)
+            masto = {
+                "network": "mastodon",
+                "instance": server.url,
+                "access_token_env": "SECRET_TEST_MASTODON_TOKEN",
+            }
+            outcome = publish_thread(
+                ledger,
+                adapter("masto", masto, SECRETS, store),
+                account="masto",
+                thread=thread_of("a", "b", network="mastodon"),
+                policy=ONCE,
+            )
             assert outcome.complete and len(instance.statuses) == 2
             bad = {**SECRETS, "SECRET_TEST_MASTODON_TOKEN": "masto-wrong-token-zz99"}
-            failed = publish_thread(ledger, adapter("masto-bad", masto, bad, store), account="masto-bad",
-                                    thread=thread_of("c", network="mastodon"), policy=ONCE)
+            failed = publish_thread(
+                ledger,
+                adapter("masto-bad", masto, bad, store),
+                account="masto-bad",
+                thread=thread_of("c", network="mastodon"),
+                policy=ONCE,
+            )
             messages.append(str(failed.error))
             assert_secret_free(str(failed.error), {"wrong token": "masto-wrong-token-zz99"}, "an error")
 
         keys = SECRETS["SECRET_TEST_X_CONSUMER_KEY"], SECRETS["SECRET_TEST_X_ACCESS_TOKEN"]
         with x_api(*keys) as (server, x):
             xt = {**X_TABLE, "api_base": server.url}
-            outcome = publish_thread(ledger, adapter("x", xt, SECRETS, store), account="x",
-                                     thread=thread_of("d", "e", network="x"), policy=ONCE)
+            outcome = publish_thread(
+                ledger,
+                adapter("x", xt, SECRETS, store),
+                account="x",
+                thread=thread_of("d", "e", network="x"),
+                policy=ONCE,
+            )
             assert outcome.complete and len(x.tweets) == 2
             x.write = False
-            failed = publish_thread(ledger, adapter("x", xt, SECRETS, store), account="x",
-                                    thread=thread_of("f", network="x"), policy=ONCE)
+            failed = publish_thread(
+                ledger,
+                adapter("x", xt, SECRETS, store),
+                account="x",
+                thread=thread_of("f", network="x"),
+                policy=ONCE,
+            )
             assert isinstance(failed.error, PublishError)
             messages.append(str(failed.error))
             assert "oauth" in server.requests[0].headers["authorization"].lower()  # the secrets were in use
 
         local = {"network": "outbox", "path": str(outbox)}
-        assert publish_thread(ledger, adapter("local", local, SECRETS, store), account="local",
-                              thread=thread_of("g", network="outbox"), policy=ONCE).complete
+        assert publish_thread(
+            ledger,
+            adapter("local", local, SECRETS, store),
+            account="local",
+            thread=thread_of("g", network="outbox"),
+            policy=ONCE,
+        ).complete
 
     # What a person sees from the commands, secrets set: `check`, and a `post` the instance refuses.
     with mastodon_instance("another-token-the-instance-wants") as (server, _):
-        config = write_config(tmp_path, f"""
+        config = write_config(
+            tmp_path,
+            f"""
 [accounts.masto]
 network = "mastodon"
 instance = "{server.url}"
 access_token_env = "SECRET_TEST_MASTODON_TOKEN"
 [accounts.x]
 {chr(10).join(f'{k} = "{v}"' for k, v in X_TABLE.items())}
-""")
+""",
+        )
         cli("ingest", "--sample")
-        outputs = [cli("check", "--config", config, env=SECRETS),
-                   cli("post", "08ASTANA2079", "-p", "3", "-a", "masto", "--config", config, env=SECRETS)]
+        outputs = [
+            cli("check", "--config", config, env=SECRETS),
+            cli("post", "08ASTANA2079", "-p", "3", "-a", "masto", "--config", config, env=SECRETS),
+        ]
     assert outputs[0].exit_code == 0 and outputs[1].exit_code == 1
     assert "SECRET_TEST_MASTODON_TOKEN" in outputs[1].stderr
 
@@ -163,15 +196,29 @@ def test_no_bluesky_password_reaches_logs_errors_or_the_store(tmp_path, pds):
     secrets = {"SECRET_TEST_BSKY_PASSWORD": password}
     store = open_store(f"sqlite:///{tmp_path / 'cablebot.db'}")
     ledger = Ledger(store.engine)
-    table = {"network": "bluesky", "service": pds.url, "handle": handle,
-             "password_env": "SECRET_TEST_BSKY_PASSWORD"}
+    table = {
+        "network": "bluesky",
+        "service": pds.url,
+        "handle": handle,
+        "password_env": "SECRET_TEST_BSKY_PASSWORD",
+    }
     with captured_logs() as logs:
-        outcome = publish_thread(ledger, adapter("bsky", table, secrets, store), account="bsky",
-                                 thread=thread_of("h", "i"), policy=ONCE)
+        outcome = publish_thread(
+            ledger,
+            adapter("bsky", table, secrets, store),
+            account="bsky",
+            thread=thread_of("h", "i"),
+            policy=ONCE,
+        )
         assert outcome.complete
         wrong = {"SECRET_TEST_BSKY_PASSWORD": "bsky-wrong-password-77"}
-        failed = publish_thread(ledger, adapter("bsky-bad", table, wrong, store), account="bsky-bad",
-                                thread=thread_of("j"), policy=ONCE)
+        failed = publish_thread(
+            ledger,
+            adapter("bsky-bad", table, wrong, store),
+            account="bsky-bad",
+            thread=thread_of("j"),
+            policy=ONCE,
+        )
     everything = {**secrets, **wrong}
     assert "posted to Bluesky" in logs.getvalue() and isinstance(failed.error, PublishError)
     assert_secret_free(logs.getvalue(), everything, "the logs")

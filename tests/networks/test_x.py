@@ -58,6 +58,7 @@ def one_post(text: str) -> Thread:
 
 # --- the recorded real exchange ------------------------------------------------------------------
 
+
 def test_the_recorded_create_tweet_exchange_replays_into_a_published_post():
     import vcr
 
@@ -71,6 +72,7 @@ def test_the_recorded_create_tweet_exchange_replays_into_a_published_post():
 
 
 # --- a local server answering as X does -----------------------------------------------------------
+
 
 def test_a_thread_is_posted_as_replies_to_the_previous_post():
     with api() as (server, x):
@@ -110,9 +112,9 @@ def test_a_resend_refused_as_duplicate_finds_the_post_its_lost_answer_hid(tmp_pa
 
 def test_wrong_credentials_are_an_auth_failure_naming_the_variables():
     with api() as (server, _), pytest.raises(AuthFailed) as caught:
-        XNetwork.from_account("newsroom-x", {**TABLE, "api_base": server.url},
-                              {**ENV, "TEST_X_ACCESS_TOKEN": "at-revoked-0000"}).publish(
-            one_post("x"), "k", [], datetime.now(UTC)).__next__()
+        XNetwork.from_account(
+            "newsroom-x", {**TABLE, "api_base": server.url}, {**ENV, "TEST_X_ACCESS_TOKEN": "at-revoked-0000"}
+        ).publish(one_post("x"), "k", [], datetime.now(UTC)).__next__()
     assert "TEST_X_CONSUMER_KEY" in str(caught.value) and "at-revoked-0000" not in str(caught.value)
 
 
@@ -120,11 +122,22 @@ def test_a_429_is_rate_limited_until_the_exhausted_24_hour_window_resets():
     with api() as (server, _):
         now = int(datetime.now(UTC).timestamp())
         reset_15m, reset_24h = now + 600, now + 80_000
-        server.script("POST", "/2/tweets", Reply(429, {"title": "Too Many Requests", "status": 429}, {
-            "x-rate-limit-limit": "100", "x-rate-limit-remaining": "57", "x-rate-limit-reset": str(reset_15m),
-            "x-user-limit-24hour-limit": "17", "x-user-limit-24hour-remaining": "0",
-            "x-user-limit-24hour-reset": str(reset_24h),
-        }))
+        server.script(
+            "POST",
+            "/2/tweets",
+            Reply(
+                429,
+                {"title": "Too Many Requests", "status": 429},
+                {
+                    "x-rate-limit-limit": "100",
+                    "x-rate-limit-remaining": "57",
+                    "x-rate-limit-reset": str(reset_15m),
+                    "x-user-limit-24hour-limit": "17",
+                    "x-user-limit-24hour-remaining": "0",
+                    "x-user-limit-24hour-reset": str(reset_24h),
+                },
+            ),
+        )
         with pytest.raises(RateLimited) as caught:
             publish(network(server), one_post("x"))
     assert caught.value.until == datetime.fromtimestamp(reset_24h, UTC)
@@ -133,11 +146,22 @@ def test_a_429_is_rate_limited_until_the_exhausted_24_hour_window_resets():
 def test_a_429_with_no_window_used_up_waits_for_the_15_minute_reset_not_a_day():
     with api() as (server, _):
         now = int(datetime.now(UTC).timestamp())
-        server.script("POST", "/2/tweets", Reply(429, {"title": "Too Many Requests", "status": 429}, {
-            "x-rate-limit-limit": "100", "x-rate-limit-remaining": "3", "x-rate-limit-reset": str(now + 300),
-            "x-user-limit-24hour-limit": "17", "x-user-limit-24hour-remaining": "9",
-            "x-user-limit-24hour-reset": str(now + 80_000),
-        }))
+        server.script(
+            "POST",
+            "/2/tweets",
+            Reply(
+                429,
+                {"title": "Too Many Requests", "status": 429},
+                {
+                    "x-rate-limit-limit": "100",
+                    "x-rate-limit-remaining": "3",
+                    "x-rate-limit-reset": str(now + 300),
+                    "x-user-limit-24hour-limit": "17",
+                    "x-user-limit-24hour-remaining": "9",
+                    "x-user-limit-24hour-reset": str(now + 80_000),
+                },
+            ),
+        )
         with pytest.raises(RateLimited) as caught:
             publish(network(server), one_post("x"))
     assert caught.value.until == datetime.fromtimestamp(now + 300, UTC)
@@ -147,8 +171,19 @@ def test_reading_the_timeline_with_its_own_window_used_up_does_not_stop_posting(
     with api() as (server, x):
         adapter = network(server)
         now = int(datetime.now(UTC).timestamp())
-        server.script("GET", "/2/users/me", Reply(200, {"data": {"id": x.user_id, "username": "newsroom"}}, {
-            "x-rate-limit-limit": "75", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(now + 900)}))
+        server.script(
+            "GET",
+            "/2/users/me",
+            Reply(
+                200,
+                {"data": {"id": x.user_id, "username": "newsroom"}},
+                {
+                    "x-rate-limit-limit": "75",
+                    "x-rate-limit-remaining": "0",
+                    "x-rate-limit-reset": str(now + 900),
+                },
+            ),
+        )
         assert adapter.recover("k", 1, one_post("nothing").posts[0], datetime.now(UTC)) is None
         assert len(publish(adapter, one_post("still allowed"))) == 1
 
@@ -183,8 +218,9 @@ def test_a_lost_answer_is_found_in_the_timeline_and_the_thread_completed_without
     thread = thread_of("first & foremost", "second", "third", network="x")
     with api() as (server, x):
         server.drop_after("POST", "/2/tweets", nth=2)
-        first = publish_thread(ledger, network(server), account="newsroom-x", thread=thread,
-                               policy=RetryPolicy(attempts=1))
+        first = publish_thread(
+            ledger, network(server), account="newsroom-x", thread=thread, policy=RetryPolicy(attempts=1)
+        )
         assert [e.status for e in first.entries] == [SENT, UNKNOWN, "planned"]
         done = publish_thread(ledger, network(server), account="newsroom-x", thread=thread, policy=NO_WAIT)
         assert len(server.seen("POST", "/2/tweets")) == 3

@@ -113,7 +113,9 @@ def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             request = Request(
                 # Routes answer with or without a trailing slash, as Rails' do.
-                method=self.command, path=parts.path.rstrip("/") or "/", query=parse_qs(parts.query),
+                method=self.command,
+                path=parts.path.rstrip("/") or "/",
+                query=parse_qs(parts.query),
                 headers={k.lower(): v for k, v in self.headers.items()},
                 body=self.rfile.read(length) if length else b"",
             )

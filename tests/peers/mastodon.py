@@ -38,16 +38,31 @@ class MastodonInstance:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def account(self) -> dict[str, Any]:
-        return {"id": "109000000000000001", "username": self.username, "acct": self.username,
-                "display_name": "Newsroom", "url": f"{self.base}/@{self.username}", "locked": False,
-                "bot": True, "created_at": "2022-11-01T00:00:00.000Z", "note": "", "followers_count": 0,
-                "following_count": 0, "statuses_count": len(self.statuses), "emojis": [], "fields": []}
+        return {
+            "id": "109000000000000001",
+            "username": self.username,
+            "acct": self.username,
+            "display_name": "Newsroom",
+            "url": f"{self.base}/@{self.username}",
+            "locked": False,
+            "bot": True,
+            "created_at": "2022-11-01T00:00:00.000Z",
+            "note": "",
+            "followers_count": 0,
+            "following_count": 0,
+            "statuses_count": len(self.statuses),
+            "emojis": [],
+            "fields": [],
+        }
 
     def rate_headers(self) -> dict[str, str]:
         reset = (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         used = len(self.statuses)
-        return {"X-RateLimit-Limit": str(self.rate_limit),
-                "X-RateLimit-Remaining": str(max(self.rate_limit - used, 0)), "X-RateLimit-Reset": reset}
+        return {
+            "X-RateLimit-Limit": str(self.rate_limit),
+            "X-RateLimit-Remaining": str(max(self.rate_limit - used, 0)),
+            "X-RateLimit-Reset": reset,
+        }
 
     def __call__(self, request: Request) -> Reply:
         headers = self.rate_headers()
@@ -70,16 +85,28 @@ class MastodonInstance:
         return Reply(404, {"error": "Record not found"}, headers)
 
     def instance(self) -> dict[str, Any]:
-        return {"domain": self.base.split("//")[-1], "title": "Local Mastodon", "version": "4.3.0",
-                "source_url": "https://github.com/mastodon/mastodon", "usage": {"users": {"active_month": 1}},
-                "configuration": {
-                    "urls": {"streaming": self.base.replace("http", "ws")},
-                    "accounts": {"max_featured_tags": 10},
-                    "statuses": {"max_characters": self.max_characters, "max_media_attachments": 4,
-                                 "characters_reserved_per_url": self.url_length},
-                    "media_attachments": {}, "polls": {}, "translation": {"enabled": False}},
-                "registrations": {"enabled": False, "approval_required": False, "message": None},
-                "contact": {"email": "", "account": None}, "rules": []}
+        return {
+            "domain": self.base.split("//")[-1],
+            "title": "Local Mastodon",
+            "version": "4.3.0",
+            "source_url": "https://github.com/mastodon/mastodon",
+            "usage": {"users": {"active_month": 1}},
+            "configuration": {
+                "urls": {"streaming": self.base.replace("http", "ws")},
+                "accounts": {"max_featured_tags": 10},
+                "statuses": {
+                    "max_characters": self.max_characters,
+                    "max_media_attachments": 4,
+                    "characters_reserved_per_url": self.url_length,
+                },
+                "media_attachments": {},
+                "polls": {},
+                "translation": {"enabled": False},
+            },
+            "registrations": {"enabled": False, "approval_required": False, "message": None},
+            "contact": {"email": "", "account": None},
+            "rules": [],
+        }
 
     def post_status(self, request: Request, headers: dict[str, str]) -> Reply:
         from mastodon import Mastodon
@@ -100,19 +127,32 @@ class MastodonInstance:
                 return Reply(404, {"error": "Record not found"}, headers)
             status_id = str(next(self.ids))
             status = {
-                "id": status_id, "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-                "in_reply_to_id": reply_to, "in_reply_to_account_id": reply_to and self.account()["id"],
-                "sensitive": False, "spoiler_text": "", "visibility": form.get("visibility") or "public",
+                "id": status_id,
+                "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "in_reply_to_id": reply_to,
+                "in_reply_to_account_id": reply_to and self.account()["id"],
+                "sensitive": False,
+                "spoiler_text": "",
+                "visibility": form.get("visibility") or "public",
                 "language": form.get("language") or "en",
                 "uri": f"{self.base}/users/{self.username}/statuses/{status_id}",
                 "url": f"{self.base}/@{self.username}/{status_id}",
-                "replies_count": 0, "reblogs_count": 0, "favourites_count": 0, "edited_at": None,
-                "content": self.html(text), "reblog": None,
+                "replies_count": 0,
+                "reblogs_count": 0,
+                "favourites_count": 0,
+                "edited_at": None,
+                "content": self.html(text),
+                "reblog": None,
                 "application": {"name": "cablebot", "website": None},
-                "account": self.account(), "media_attachments": [], "mentions": [],
-                "tags": [{"name": t.lower(), "url": f"{self.base}/tags/{t.lower()}"}
-                         for t in HASHTAG.findall(text)],
-                "emojis": [], "card": None, "poll": None,
+                "account": self.account(),
+                "media_attachments": [],
+                "mentions": [],
+                "tags": [
+                    {"name": t.lower(), "url": f"{self.base}/tags/{t.lower()}"} for t in HASHTAG.findall(text)
+                ],
+                "emojis": [],
+                "card": None,
+                "poll": None,
             }
             self.statuses.append(status)
             if key:
@@ -121,17 +161,22 @@ class MastodonInstance:
 
     def html(self, text: str) -> str:
         """Mastodon's rendering: paragraphs, links shortened with invisible spans, hashtags as links."""
+
         def link(match: re.Match[str]) -> str:
             url = match.group(0)
             scheme, rest = url.split("//", 1)
-            return (f'<a href="{html.escape(url)}" rel="nofollow noopener" target="_blank">'
-                    f'<span class="invisible">{scheme}//</span>'
-                    f'<span class="ellipsis">{html.escape(rest[:30])}</span>'
-                    f'<span class="invisible">{html.escape(rest[30:])}</span></a>')
+            return (
+                f'<a href="{html.escape(url)}" rel="nofollow noopener" target="_blank">'
+                f'<span class="invisible">{scheme}//</span>'
+                f'<span class="ellipsis">{html.escape(rest[:30])}</span>'
+                f'<span class="invisible">{html.escape(rest[30:])}</span></a>'
+            )
 
         def tag(match: re.Match[str]) -> str:
-            return (f'<a href="{self.base}/tags/{match.group(1).lower()}" class="mention hashtag" rel="tag">'
-                    f"#<span>{match.group(1)}</span></a>")
+            return (
+                f'<a href="{self.base}/tags/{match.group(1).lower()}" class="mention hashtag" rel="tag">'
+                f"#<span>{match.group(1)}</span></a>"
+            )
 
         paragraphs = []
         for block in text.split("\n\n"):

@@ -117,14 +117,15 @@ def _start(accounts: Sequence[tuple[str, str]], log: Path, timeout: float) -> di
     }
     with log.open("w") as out:
         # Its own session: it outlives the test process that started it until the last user stops it.
-        process = subprocess.Popen(["bash", str(run_script())], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            ["bash", str(run_script())], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         lines = log.read_text(errors="replace").splitlines()
         ready = [line for line in lines if line.startswith(READY)]
         if ready:
-            info = json.loads(ready[0][len(READY):])
+            info = json.loads(ready[0][len(READY) :])
             info["pid"] = process.pid  # the process group to stop (run.sh execs node)
             return info
         if process.poll() is not None:

@@ -18,8 +18,17 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade",
-              "proxy-authorization", "proxy-authenticate"}
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-authorization",
+    "proxy-authenticate",
+}
 
 
 @dataclass
@@ -46,8 +55,9 @@ class ForwardProxy:
             self.cuts.append(cut)
         return cut
 
-    def answer(self, path: str, status: int, body: dict, headers: dict[str, str] | None = None,
-               nth: int = 1) -> Cut:
+    def answer(
+        self, path: str, status: int, body: dict, headers: dict[str, str] | None = None, nth: int = 1
+    ) -> Cut:
         """Answer the n-th next request to `path` with `status` and `body`, as a server in trouble would."""
         cut = Cut(path, nth, False, reply=(status, headers or {}, body))
         with self.lock:

@@ -21,12 +21,18 @@ from tests.peers.http_fake import FakeServer, Reply, Request, serving
 URL = re.compile(r"(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?", re.IGNORECASE)
 
 NO_WRITE = {
-    "title": "Forbidden", "status": 403, "type": "https://api.twitter.com/2/problems/oauth1-permissions",
+    "title": "Forbidden",
+    "status": 403,
+    "type": "https://api.twitter.com/2/problems/oauth1-permissions",
     "detail": "Your client app is not configured with the appropriate oauth1 app permissions for this "
-              "endpoint.",
+    "endpoint.",
 }
-DUPLICATE = {"title": "Forbidden", "status": 403, "type": "about:blank",
-             "detail": "You are not allowed to create a Tweet with duplicate content."}
+DUPLICATE = {
+    "title": "Forbidden",
+    "status": 403,
+    "type": "about:blank",
+    "detail": "You are not allowed to create a Tweet with duplicate content.",
+}
 UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
 TOO_MANY = {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
 
@@ -62,8 +68,11 @@ class XApi:
 
     def authorized(self, request: Request) -> bool:
         auth = request.headers.get("authorization", "")
-        return (auth.startswith("OAuth ") and f'oauth_consumer_key="{self.consumer_key}"' in auth
-                and f'oauth_token="{self.access_token}"' in auth)
+        return (
+            auth.startswith("OAuth ")
+            and f'oauth_consumer_key="{self.consumer_key}"' in auth
+            and f'oauth_token="{self.access_token}"' in auth
+        )
 
     def __call__(self, request: Request) -> Reply:
         headers = {"x-access-level": "read-write" if self.write else "read", **self.limits()}
@@ -72,8 +81,9 @@ class XApi:
         if request.method == "POST" and request.path == "/2/tweets":
             return self.create(request, headers)
         if request.method == "GET" and request.path == "/2/users/me":
-            return Reply(200, {"data": {"id": self.user_id, "name": "Newsroom", "username": self.username}},
-                         headers)
+            return Reply(
+                200, {"data": {"id": self.user_id, "name": "Newsroom", "username": self.username}}, headers
+            )
         if request.method == "GET" and request.path == f"/2/users/{self.user_id}/tweets":
             count = int(request.query.get("max_results", ["10"])[0])
             since = request.query.get("start_time", ["1970-01-01T00:00:00Z"])[0]
@@ -81,8 +91,11 @@ class XApi:
                 if self.hidden_reads:
                     self.hidden_reads -= 1
                     return Reply(200, {"meta": {"result_count": 0}}, headers)
-                shown = [{"id": t["id"], "text": t["shown"], "edit_history_tweet_ids": [t["id"]]}
-                         for t in reversed(self.tweets) if t["created_at"] >= since][:count]
+                shown = [
+                    {"id": t["id"], "text": t["shown"], "edit_history_tweet_ids": [t["id"]]}
+                    for t in reversed(self.tweets)
+                    if t["created_at"] >= since
+                ][:count]
             meta = {"result_count": len(shown)}
             return Reply(200, {"data": shown, "meta": meta} if shown else {"meta": meta}, headers)
         return Reply(404, {"title": "Not Found Error", "status": 404, "type": "about:blank"}, headers)
@@ -102,11 +115,13 @@ class XApi:
             shortened = URL.sub(lambda m: f"https://t.co/{abs(hash(m.group(0))) % 10**10:010d}", text)
             shown = html.escape(shortened, quote=False)
             created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            self.tweets.append({"id": tweet_id, "text": text, "shown": shown, "in_reply_to": reply_to,
-                                "created_at": created})
+            self.tweets.append(
+                {"id": tweet_id, "text": text, "shown": shown, "in_reply_to": reply_to, "created_at": created}
+            )
             headers = {**headers, **self.limits(), "location": f"https://api.twitter.com/2/tweets/{tweet_id}"}
-        return Reply(201, {"data": {"id": tweet_id, "text": shown, "edit_history_tweet_ids": [tweet_id]}},
-                     headers)
+        return Reply(
+            201, {"data": {"id": tweet_id, "text": shown, "edit_history_tweet_ids": [tweet_id]}}, headers
+        )
 
 
 @contextmanager

@@ -86,8 +86,13 @@ def test_the_server_refuses_more_than_3000_bytes_as_the_rules_do(client: tuple) 
 def _send_thread(client: tuple, text: str) -> None:
     c, did = client
     cable = make_cable(paragraphs=[text])
-    thread = render_thread(cable, cable.paragraphs[0], network="bluesky", rules=RULES,
-                           templates=TemplateSet(REPO_ROOT / "templates"))
+    thread = render_thread(
+        cable,
+        cable.paragraphs[0],
+        network="bluesky",
+        rules=RULES,
+        templates=TemplateSet(REPO_ROOT / "templates"),
+    )
     for post in thread.posts:
         facets = [f.to_atproto() for f in post.facets]
         created = _create(client, post.text, facets)

@@ -109,13 +109,21 @@ def test_the_outbox_caps_graphemes() -> None:
     assert PlainRules().fits("x" * 1000) and not PlainRules().fits("x" * 1001)
 
 
-_TEXT = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=200
-) | st.lists(
-    st.sampled_from([
-        "👨\u200d👩\u200d👧\u200d👦", "🇫🇷", "e\u0301", "क्षि", "中文", "שלום", " ",
-        "https://a.com/x", "x.org", "@a@b.social",
-    ]),
+_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=200) | st.lists(
+    st.sampled_from(
+        [
+            "👨\u200d👩\u200d👧\u200d👦",
+            "🇫🇷",
+            "e\u0301",
+            "क्षि",
+            "中文",
+            "שלום",
+            " ",
+            "https://a.com/x",
+            "x.org",
+            "@a@b.social",
+        ]
+    ),
     max_size=30,
 ).map("".join)
 
@@ -142,4 +150,3 @@ def test_bluesky_graphemes_are_extended_grapheme_clusters(text: str) -> None:
     assert grapheme_count(text) == len(regex.findall(r"\X", text))
     # The `grapheme` package (an independent implementation) never finds fewer.
     assert grapheme.length(text) >= grapheme_count(text) or not text
-

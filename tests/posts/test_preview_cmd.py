@@ -25,8 +25,18 @@ def sample(cli, tmp_path: Path) -> Path:
 
 
 def test_json_for_one_network_is_exactly_the_documented_shape(cli, sample: Path) -> None:
-    result = cli("preview", "08ASTANA2079", "--paragraph", "3", "--network", "bluesky", "--format", "json",
-                 "--config", str(sample))
+    result = cli(
+        "preview",
+        "08ASTANA2079",
+        "--paragraph",
+        "3",
+        "--network",
+        "bluesky",
+        "--format",
+        "json",
+        "--config",
+        str(sample),
+    )
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     assert set(document) == {"ref_id", "paragraph", "network", "posts"}
@@ -36,24 +46,43 @@ def test_json_for_one_network_is_exactly_the_documented_shape(cli, sample: Path)
     assert first["limit"] == 300 and first["length"] <= 300
     features = [f["features"][0] for f in first["facets"]]
     assert {"$type": "app.bsky.richtext.facet#tag", "tag": "cablegate"} in features
-    assert {"$type": "app.bsky.richtext.facet#link",
-            "uri": "https://wikileaks.org/cable/2008/10/08ASTANA2079.html#par3"} in features
+    assert {
+        "$type": "app.bsky.richtext.facet#link",
+        "uri": "https://wikileaks.org/cable/2008/10/08ASTANA2079.html#par3",
+    } in features
     for facet in first["facets"]:
         start, end = facet["index"]["byteStart"], facet["index"]["byteEnd"]
         assert first["text"].encode("utf-8")[start:end].decode("utf-8") in (
-            "#cablegate", "#08ASTANA2079", "wikileaks.org/cable/2008/10/08ASTANA2079.html#par3"
+            "#cablegate",
+            "#08ASTANA2079",
+            "wikileaks.org/cable/2008/10/08ASTANA2079.html#par3",
         )
 
 
 def test_the_preview_is_what_the_renderer_gives_the_network(cli, sample: Path) -> None:
     from bot.store import open_store
 
-    result = cli("preview", "08ASTANA2079", "-p", "3", "--network", "bluesky", "--format", "json",
-                 "--config", str(sample))
+    result = cli(
+        "preview",
+        "08ASTANA2079",
+        "-p",
+        "3",
+        "--network",
+        "bluesky",
+        "--format",
+        "json",
+        "--config",
+        str(sample),
+    )
     with open_store(f"sqlite:///{cli.env['CABLEBOT_DATA_DIR']}/cablebot.db") as store:
         cable = store.get_cable("08ASTANA2079")
-    thread = render_thread(cable, cable.paragraph("3"), network="bluesky", rules=BlueskyRules(),
-                           templates=TemplateSet(REPO_ROOT / "templates"))
+    thread = render_thread(
+        cable,
+        cable.paragraph("3"),
+        network="bluesky",
+        rules=BlueskyRules(),
+        templates=TemplateSet(REPO_ROOT / "templates"),
+    )
     posts = json.loads(result.stdout)["posts"]
     assert [p["text"] for p in posts] == [p.text for p in thread.posts]
     assert [p["facets"] for p in posts] == [[f.to_atproto() for f in p.facets] for p in thread.posts]

@@ -28,8 +28,12 @@ def _render(templates: TemplateSet, network: str = "outbox", rules=None):
 
 def test_the_shipped_templates_render_for_every_network() -> None:
     templates = TemplateSet(REPO_ROOT / "templates")
-    for network, rules in [("x", XRules()), ("bluesky", BlueskyRules()), ("mastodon", PlainRules(500)),
-                           ("outbox", PlainRules())]:
+    for network, rules in [
+        ("x", XRules()),
+        ("bluesky", BlueskyRules()),
+        ("mastodon", PlainRules(500)),
+        ("outbox", PlainRules()),
+    ]:
         thread = _render(templates, network, rules)
         assert PARAGRAPH.text in thread.posts[0].text
         assert "#cablegate #08ASTANA2079" in thread.posts[0].text
@@ -116,12 +120,12 @@ def test_a_template_that_drops_the_citation_is_an_error(tmp_path: Path) -> None:
 
 
 def test_templates_are_plain_text_not_html(tmp_path: Path) -> None:
-    cable = make_cable(paragraphs=["Q&A <b>with</b> \"the\" minister's aide."])
+    cable = make_cable(paragraphs=['Q&A <b>with</b> "the" minister\'s aide.'])
     templates = _set(tmp_path, "outbox", "{{ quote }} {{ hashtags }} {{ permalink }}")
     thread = render_thread(
         cable, cable.paragraphs[0], network="outbox", rules=PlainRules(), templates=templates
     )
-    assert thread.posts[0].text.startswith("Q&A <b>with</b> \"the\" minister's aide. #cablegate")
+    assert thread.posts[0].text.startswith('Q&A <b>with</b> "the" minister\'s aide. #cablegate')
 
 
 def test_outside_the_project_folder_the_shipped_templates_are_used(tmp_path: Path, monkeypatch) -> None:

@@ -55,8 +55,12 @@ def test_every_top_level_domain_is_counted_at_least_as_x_counts_it() -> None:
     from bot.posts.twitter_urls import top_level_domains
 
     generic, country = top_level_domains()
-    texts = [f"{form}{tld}{path}" for tld in sorted(generic | country)
-             for form in ("name.", "a-very-long-host-name-indeed.", "http://x.") for path in ("", "/p")]
+    texts = [
+        f"{form}{tld}{path}"
+        for tld in sorted(generic | country)
+        for form in ("name.", "a-very-long-host-name-indeed.", "http://x.")
+        for path in ("", "/p")
+    ]
     theirs = twitter_text_lengths(texts)
     for text, x in zip(texts, theirs, strict=True):
         ours = XRules().count(text)
@@ -68,8 +72,10 @@ def test_every_top_level_domain_is_counted_at_least_as_x_counts_it() -> None:
 _TEXTS = st.lists(
     _PARAGRAPHS
     | st.text(max_size=300)
-    | st.lists(st.sampled_from([*list(emoji.EMOJI_DATA)[::3], " ", "\u200d", "\ufe0f", "a", ".com", "x.co/"]),
-               max_size=40).map("".join),
+    | st.lists(
+        st.sampled_from([*list(emoji.EMOJI_DATA)[::3], " ", "\u200d", "\ufe0f", "a", ".com", "x.co/"]),
+        max_size=40,
+    ).map("".join),
     min_size=50,
     max_size=50,
 )

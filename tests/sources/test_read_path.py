@@ -23,7 +23,7 @@ def test_detect_format_by_content():
     )
     assert detect_format('"1","12/28/1966 18:48","66BUENOSAIRES2481","Embassy Buenos Aires"') == "csv"
     assert detect_format(SAMPLE.read_text(encoding="utf-8")) == "plain-text"
-    assert detect_format("# Notes\nThe <table class=\"cable\"> element holds the metadata.") is None
+    assert detect_format('# Notes\nThe <table class="cable"> element holds the metadata.') is None
     assert detect_format("Dear editor, here is my shopping list.") is None
     assert detect_format("") is None
 
