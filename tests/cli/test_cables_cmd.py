@@ -169,25 +169,34 @@ def _metadata_only_export() -> Path:
     pytest.fail("the shared corpus has no metadata-only text export (its README says it has 25)")
 
 
-def test_on_a_terminal_ingest_shows_a_progress_bar_and_in_a_pipe_nothing_but_the_summary(tmp_path):
+def _ingest_the_pages_on_a_terminal(tmp_path: Path, interrupt: bool = False) -> tuple[int, str, str]:
+    """`cablebot ingest` of the real pages with stderr on a terminal (a pty), as an editor runs it; with
+    `interrupt`, an editor's Ctrl-C as soon as the progress bar counts bytes. Returns the exit code, what
+    the terminal showed and stdout."""
     import os
     import pty
+    import signal
 
     from tests.support import REPO_ROOT, cablebot_env
 
     env = cablebot_env({"CABLEBOT_DATA_DIR": str(tmp_path / "var"), "COLUMNS": "120", "TERM": "xterm"})
-    exe = Path(sys.executable).with_name("cablebot")
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
-        [str(exe), "ingest", str(cables_dir() / "html")],
+        [str(Path(sys.executable).with_name("cablebot")), "ingest", str(cables_dir() / "html")],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=terminal,
         text=True,
+        # A Ctrl-C must reach the command even when this test runs under a runner that ignores SIGINT.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     os.close(terminal)
     seen = b""
+    if interrupt:
+        while b"MB" not in seen:  # the progress bar counts bytes read: the ingest is under way
+            seen += os.read(controller, 65536)
+        process.send_signal(signal.SIGINT)
     while True:
         try:
             chunk = os.read(controller, 65536)
@@ -198,50 +207,21 @@ def test_on_a_terminal_ingest_shows_a_progress_bar_and_in_a_pipe_nothing_but_the
         seen += chunk
     stdout = process.communicate(timeout=300)[0]
     os.close(controller)
-    assert process.returncode == 0
-    assert b"ingesting" in seen and b"MB" in seen  # the bar counts bytes read
+    return process.returncode, seen.decode("utf-8", "replace"), stdout
+
+
+def test_on_a_terminal_ingest_shows_a_progress_bar_and_in_a_pipe_nothing_but_the_summary(tmp_path):
+    code, seen, stdout = _ingest_the_pages_on_a_terminal(tmp_path)
+    assert code == 0
+    assert "ingesting" in seen and "MB" in seen  # the bar counts bytes read
     assert stdout.startswith("ingested 1,295,")
     piped = run_cablebot("ingest", "--sample", env={"CABLEBOT_DATA_DIR": str(tmp_path / "var")})
     assert "ingesting" not in piped.stderr
 
 
 def test_an_interrupted_ingest_says_what_is_stored_and_a_second_run_finishes_it(tmp_path):
-    import os
-    import pty
-    import signal
-
-    from tests.support import REPO_ROOT, cablebot_env
-
-    env = cablebot_env({"CABLEBOT_DATA_DIR": str(tmp_path / "var"), "COLUMNS": "120", "TERM": "xterm"})
-    exe = Path(sys.executable).with_name("cablebot")
-    controller, terminal = pty.openpty()
-    process = subprocess.Popen(
-        [str(exe), "ingest", str(cables_dir() / "html")],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=terminal,
-        text=True,
-        # An editor's Ctrl-C: the child must not inherit an ignored SIGINT from a background runner.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
-    os.close(terminal)
-    seen = b""
-    while b"MB" not in seen:  # the progress bar counts bytes read: the ingest is under way
-        seen += os.read(controller, 65536)
-    process.send_signal(signal.SIGINT)
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    process.communicate(timeout=300)
-    os.close(controller)
-    said = seen.decode("utf-8", "replace")
-    assert process.returncode == 130, said[-2000:]
+    code, said, _ = _ingest_the_pages_on_a_terminal(tmp_path, interrupt=True)
+    assert code == 130, said[-2000:]
     assert "interrupted: the store" in said and "run the same command again" in said
     assert "Traceback" not in said
 
