@@ -60,6 +60,8 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "too_short": -3.0,
         "reference_item": -6.0,
         "boost": 1.5,
+        # Last: `--jitter` draws a factor per weight in this order, so the others keep theirs.
+        "judgement": 1.0,  # a view someone holds ("believes", "described"): a nudge, never decisive alone
     }
 )
 

@@ -492,6 +492,11 @@ class Passage:
     def terms(self) -> frozenset[str]:
         return self.reading.terms
 
+    @cached_property
+    def us_speaking(self) -> int:
+        """How many verbs of saying have the US side as their subject (`_us_speaking`): two signals ask."""
+        return _us_speaking(self)
+
 
 def terms(text: str) -> frozenset[str]:
     """The distinct terms of a text, as the corpus counts them (lower case, no stop words, 3+ letters)."""
@@ -606,6 +611,26 @@ def hearsay(p: Passage) -> float:
     ("reportedly", "rumored", "denied", "recounted", "seemed"): what someone let out rather than a
     position they announced, and what editors quote. Two such words give full marks."""
     return _clamp(0.5 * len(_REVEALING.intersection(p.reading.terms)))
+
+
+# Words that say someone holds a view rather than states a position: a judgement of a leader, a
+# government, a plan ("he believes Chavez is finished", "described the minister as weak", "sees the
+# deal as a gift"). Exact forms, matched against a reading's terms like `_REVEALING`.
+_JUDGING = _parse_list(
+    "believes believed thinks thought views viewed considers regards regarded characterized characterised "
+    "described doubted doubts suspects suspected judged opined dismissed sees saw"
+)[0]
+
+
+def judgement(p: Passage) -> float:
+    """Someone's own judgement ("believes", "described", "doubts", "sees"): a view of a leader or a
+    government that a person holds, which editors quote, rather than a position announced. The US side's
+    views are its talking points (the Ambassador believes, we think), so a paragraph where the US side
+    speaks gets nothing here. Two such words give full marks."""
+    hits = len(_JUDGING.intersection(p.reading.terms))
+    if not hits or p.us_speaking:  # (most paragraphs stop at the first test)
+        return 0.0
+    return _clamp(0.5 * hits)
 
 
 _COMMENT = re.compile(r"^\W*(?:\(\w[\w/ ]*\)\s*)?comment\b|\bcomment:", re.IGNORECASE)
@@ -724,7 +749,7 @@ def us_talking_points(p: Passage) -> float:
     thinks, not Washington's talking points. "The U.S." is the country, not a speaker, and "Iran's" is
     not "A/S": "the Pakistanis worry that the U.S. will drop in, Leslie said" is Leslie talking. The
     embassy's own comment is never talking points: its "we believe" is what the embassy really thinks."""
-    speaking = _us_speaking(p)
+    speaking = p.us_speaking
     if not speaking or embassy_comment(p):  # (most paragraphs stop at the first test)
         return 0.0
     return _clamp(speaking / p.reading.sentences * 1.5)
@@ -909,6 +934,7 @@ SIGNALS: dict[str, Signal] = {
     "too_short": too_short,
     "reference_item": reference_item,
     "hearsay": hearsay,
+    "judgement": judgement,
 }
 """Every signal by the name editors use in `[picks.weights]` and see in the reasons."""
 

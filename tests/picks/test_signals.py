@@ -298,6 +298,19 @@ def test_hearsay_is_what_someone_let_out():
     assert signals.hearsay(arrests) == 0.0
 
 
+def test_judgement_is_a_view_someone_holds_but_not_the_us_sides():
+    view = passage(
+        "The foreign minister believes the president is finished, and described his cabinet as a circus."
+    )
+    assert signals.judgement(view) == 1.0  # two such words give full marks
+    assert 0.0 < signals.judgement(passage("The minister doubts the army will hold the border.")) < 1.0
+    assert signals.judgement(passage(PLAIN)) == 0.0
+    # The US side's views are its talking points, already counted against it.
+    ours = passage("The Ambassador said Washington believes the president is finished and sees no deal.")
+    assert signals.us_talking_points(ours) > 0.0
+    assert signals.judgement(ours) == 0.0
+
+
 def test_the_embassys_comment_is_flagged():
     assert signals.embassy_comment(passage("Comment: the minister is out of his depth. End comment.")) == 1.0
     assert signals.embassy_comment(passage(PLAIN)) == 0.0
