@@ -52,10 +52,6 @@ class CorpusDelta:
         for p in cable.paragraphs:
             self.add_text(p.text)
 
-    def remove_texts(self, texts: Iterable[str]) -> None:
-        for text in texts:
-            self.add_text(text, -1)
-
     def changed(self) -> dict[str, int]:
         return {t: n for t, n in self.df.items() if n}
 

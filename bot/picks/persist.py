@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from operator import add
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from bot.logs import get_logger, log
 from bot.model import Cable
@@ -29,7 +29,7 @@ from bot.picks.corpus import CorpusDelta, CorpusStats
 from bot.picks.score import Score, score_cable
 from bot.picks.settings import PickSettings
 from bot.picks.signals import read, terms
-from bot.store.schema import cables, corpus_stats, paragraphs
+from bot.store.schema import cables
 
 if TYPE_CHECKING:
     from bot.store.cables import ScoreColumns, Writing
@@ -308,10 +308,3 @@ def rescore(
     if pending:
         flush()
     return count
-
-
-def paragraph_total(conn: Connection) -> int:
-    value = conn.execute(select(corpus_stats.c.value).where(corpus_stats.c.key == PARAGRAPHS_KEY)).scalar()
-    if value is None:
-        return int(conn.execute(select(func.count()).select_from(paragraphs)).scalar_one())
-    return int(value)
