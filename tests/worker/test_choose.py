@@ -26,7 +26,7 @@ GOOD = (
     'Frankly, the general told us privately that the army "cannot win this war", that the president is '
     "corrupt, paranoid and incompetent, and that 40 percent of $2 billion in aid was stolen."
 )
-FAIR = 'The mayor complained bitterly that the governor "lies to everyone" and blamed him for the riots.'
+FAIR = 'The mayor said the governor "lies to everyone" and blamed him for the riots.'
 DULL = "The delegation discussed the agenda for the meeting with the ministry and agreed on dates."
 
 
