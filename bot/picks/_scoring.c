@@ -29,11 +29,13 @@ static PyObject *space = NULL; /* the globals() of bot.picks.signals */
 
 enum {
     N_PASSAGE, N_READING, N_US_SPEAKER_TERMS, N_ANYONES, N_US_VERBS, N_PUNCTUATION, N_REVEALING,
-    N_JUDGING, N_COMMENT, N_SUMMARY, N_REFERENCE, N_LEADING_MARK, N_SOMEONE_ELSES, N_US_NAMES, N_NAMES
+    N_JUDGING, N_COMMENT, N_SUMMARY, N_REFERENCE, N_LEADING_MARK, N_RANKS, N_US_OWN, N_NOT_NAMES,
+    N_TITLE_LOWER, N_INTRODUCED_IN, N_NAMES
 };
 static const char *names_in_space[N_NAMES] = {
     "Passage", "Reading", "_US_SPEAKER_TERMS", "_ANYONES", "_US_VERBS", "_PUNCTUATION", "_REVEALING",
-    "_JUDGING", "_COMMENT", "_SUMMARY", "_REFERENCE", "_LEADING_MARK", "_someone_elses", "_us_names",
+    "_JUDGING", "_COMMENT", "_SUMMARY", "_REFERENCE", "_LEADING_MARK", "_RANKS", "_US_OWN", "_NOT_NAMES",
+    "_TITLE_LOWER", "_INTRODUCED_IN",
 };
 static PyObject *keys_in_space[N_NAMES];
 
@@ -98,6 +100,13 @@ typedef struct {
     Py_ssize_t us_speaking;     /* -1: not yet */
     int comment;                /* -1: not yet */
     PyObject *passage;          /* owned, made when a Python signal needs it */
+    /* What the cheap tests of several signals look for, found in one pass over the text (`facts`) */
+    int scanned;
+    int quote_maybe;           /* '"', "“", "&" or " '": quotation's test */
+    int summary_head, summary_tail; /* "ummary" or "UMMARY" in text[:400], in text[-60:] */
+    int comment_head;          /* "omment" or "OMMENT" in text[:200] */
+    int six_xs;                /* "XXXXXX" or "xxxxxx" */
+    Py_ssize_t x_runs;         /* runs of six or more of [Xx]: len(_REDACTION.findall(text)) */
 } Para;
 
 #define FALLBACK 1 /* a signal's answer: let its Python function compute it for this paragraph */
@@ -194,6 +203,26 @@ typedef struct {
 } SetWalk;
 #define SET_WALK {0, NULL}
 
+static int set_next_hashed(PyObject *set, SetWalk *walk, PyObject **key, Py_hash_t *hash) {
+#if PY_VERSION_HEX < 0x030D0000
+    return _PySet_NextEntry(set, &walk->pos, key, hash);
+#else
+    if (!walk->it && !(walk->it = PyObject_GetIter(set))) return -1;
+    PyObject *item = PyIter_Next(walk->it);
+    if (!item) {
+        Py_CLEAR(walk->it);
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    Py_DECREF(item); /* the set holds it */
+    *key = item;
+    if ((*hash = PyObject_Hash(item)) == -1) {
+        Py_CLEAR(walk->it);
+        return -1;
+    }
+    return 1;
+#endif
+}
+
 static int set_next(PyObject *set, SetWalk *walk, PyObject **key) {
 #if PY_VERSION_HEX < 0x030D0000
     Py_hash_t hash;
@@ -241,11 +270,84 @@ static Py_ssize_t shared_with_terms(PyObject *words, PyObject *terms) {
     return more < 0 ? -1 : hits;
 }
 
-/* --- Direct quotation ------------------------------------------------------------------------------- */
-
 #define LQ 0x201C /* “ */
 #define RQ 0x201D /* ” */
 #define RSQ 0x2019 /* ’ */
+
+/* --- One pass over the text for the cheap tests ------------------------------------------------------ */
+
+#define FOLLOWED_BY(d, i, n, a, b, c, e, f) \
+    ((i) + 6 <= (n) && (d)[(i) + 1] == (a) && (d)[(i) + 2] == (b) && (d)[(i) + 3] == (c) && \
+     (d)[(i) + 4] == (e) && (d)[(i) + 5] == (f))
+
+static unsigned char NOTED[256]; /* the characters `facts` stops at (besides “) */
+
+#define FACTS_BODY(T)                                                                                    \
+    {                                                                                                    \
+        const T *d = (const T *)p->data;                                                                 \
+        Py_ssize_t i = 0;                                                                                \
+        while (i < n) {                                                                                  \
+            Py_UCS4 c = d[i];                                                                            \
+            if (c < 256 ? !NOTED[c] : c != LQ) {                                                         \
+                i++;                                                                                     \
+                continue;                                                                                \
+            }                                                                                            \
+            if (c == 'X' || c == 'x') { /* a run of them: its length, and its longest run of one */      \
+                Py_ssize_t start = i, same = 0;                                                          \
+                for (; i < n && (d[i] == 'X' || d[i] == 'x'); i++) {                                     \
+                    same = i > start && d[i] == d[i - 1] ? same + 1 : 1;                                 \
+                    if (same >= 6) p->six_xs = 1;                                                        \
+                }                                                                                        \
+                if (i - start >= 6) p->x_runs++;                                                         \
+                continue;                                                                                \
+            }                                                                                            \
+            i++;                                                                                         \
+            switch (c) {                                                                                 \
+            case '"':                                                                                    \
+            case '&':                                                                                    \
+            case LQ:                                                                                     \
+                p->quote_maybe = 1;                                                                      \
+                break;                                                                                   \
+            case '\'':                                                                                   \
+                if (i > 1 && d[i - 2] == ' ') p->quote_maybe = 1;                                        \
+                break;                                                                                   \
+            case 'u':                                                                                    \
+            case 'U':                                                                                    \
+                if (c == 'u' ? FOLLOWED_BY(d, i - 1, n, 'm', 'm', 'a', 'r', 'y')                             \
+                             : FOLLOWED_BY(d, i - 1, n, 'M', 'M', 'A', 'R', 'Y')) {                          \
+                    if (i + 5 <= 400) p->summary_head = 1;                                               \
+                    if (i - 1 >= n - 60) p->summary_tail = 1;                                                \
+                }                                                                                        \
+                break;                                                                                   \
+            case 'o':                                                                                    \
+            case 'O':                                                                                    \
+                if (i + 5 <= 200 && (c == 'o' ? FOLLOWED_BY(d, i - 1, n, 'm', 'm', 'e', 'n', 't')            \
+                                              : FOLLOWED_BY(d, i - 1, n, 'M', 'M', 'E', 'N', 'T')))          \
+                    p->comment_head = 1;                                                                 \
+                break;                                                                                   \
+            }                                                                                            \
+        }                                                                                                \
+    }
+
+/* The facts of a paragraph's text: its tests as the Python writes them ("ummary" in text[:400]...), all
+ * in one pass. */
+static void facts(Para *p) {
+    if (p->scanned) return;
+    p->scanned = 1;
+    Py_ssize_t n = p->length;
+    switch (p->kind) {
+    case PyUnicode_1BYTE_KIND:
+        FACTS_BODY(Py_UCS1)
+        break;
+    case PyUnicode_2BYTE_KIND:
+        FACTS_BODY(Py_UCS2)
+        break;
+    default:
+        FACTS_BODY(Py_UCS4)
+    }
+}
+
+/* --- Direct quotation ------------------------------------------------------------------------------- */
 
 static int is_word(Py_UCS4 c) { return Py_UNICODE_ISALNUM(c) || c == '_'; }
 static int ascii_letter(Py_UCS4 c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
@@ -300,18 +402,35 @@ static Py_ssize_t quote_at(Para *p, Py_ssize_t i, Py_ssize_t *g0, Py_ssize_t *g1
     return -1;
 }
 
+#define OPENER_BODY(T)                                                                                   \
+    {                                                                                                    \
+        const T *d = (const T *)p->data;                                                                 \
+        for (; i < p->length; i++)                                                                       \
+            if (d[i] == '"' || d[i] == '\'' || d[i] == '&' || d[i] == LQ) return i;                      \
+    }
+
+/* The next character at or after i where a quote may open (_OPENERS), or the text's length */
+static Py_ssize_t next_opener(Para *p, Py_ssize_t i) {
+    switch (p->kind) {
+    case PyUnicode_1BYTE_KIND:
+        OPENER_BODY(Py_UCS1)
+        break;
+    case PyUnicode_2BYTE_KIND:
+        OPENER_BODY(Py_UCS2)
+        break;
+    default:
+        OPENER_BODY(Py_UCS4)
+    }
+    return p->length;
+}
+
 static int sig_quotation(Call *call, Para *p, double *out) {
     double quoted = 0.0;
-    int maybe = 0;
-    for (Py_ssize_t i = 0; i < p->length && !maybe; i++) { /* '"' in text or "“" in text or " '" in text or "&" in text */
-        Py_UCS4 c = CH(p, i);
-        maybe = c == '"' || c == LQ || c == '&' || (c == ' ' && i + 1 < p->length && CH(p, i + 1) == '\'');
-    }
-    if (maybe) { /* _quotes(text): a match at each opener at or after the end of the last */
+    facts(p);
+    if (p->quote_maybe) { /* _quotes(text): a match at each opener at or after the end of the last */
         Py_ssize_t end = 0, g0, g1;
-        for (Py_ssize_t i = 0; i < p->length; i++) {
-            Py_UCS4 c = CH(p, i);
-            if (i < end || !(c == '"' || c == LQ || c == '\'' || c == '&')) continue;
+        for (Py_ssize_t i = next_opener(p, 0); i < p->length; i = next_opener(p, i + 1)) {
+            if (i < end) continue;
             Py_ssize_t e = quote_at(p, i, &g0, &g1);
             if (e < 0) continue;
             Py_ssize_t spaces = 0;
@@ -411,9 +530,9 @@ static int sig_procedure(Call *call, Para *p, double *out) {
 static int comment_of(Call *call, Para *p) {
     if (p->comment >= 0) return p->comment;
     Py_ssize_t head = p->length < 200 ? p->length : 200;
-    int maybe = contains(p->text, keys[K_OMMENT_L], 0, head);
-    if (maybe == 0) maybe = contains(p->text, keys[K_OMMENT_U], 0, head);
-    if (maybe > 0) maybe = regex_finds(call->got[N_COMMENT], keys[K_SEARCH], p->text, 0, head, NULL);
+    facts(p);
+    int maybe = p->comment_head;
+    if (maybe) maybe = regex_finds(call->got[N_COMMENT], keys[K_SEARCH], p->text, 0, head, NULL);
     if (maybe >= 0) p->comment = maybe;
     return maybe;
 }
@@ -427,11 +546,8 @@ static int sig_embassy_comment(Call *call, Para *p, double *out) {
 
 static int sig_summary(Call *call, Para *p, double *out) {
     Py_ssize_t n = p->length, head = n < 400 ? n : 400, tail = n > 60 ? n - 60 : 0;
-    int maybe = 0;
-    for (int k = K_UMMARY_L; k <= K_UMMARY_U && !maybe; k++) {
-        if ((maybe = contains(p->text, keys[k], 0, head)) == 0) maybe = contains(p->text, keys[k], tail, n);
-        if (maybe < 0) return -1;
-    }
+    facts(p);
+    int maybe = p->summary_head || p->summary_tail;
     if (maybe) {
         maybe = regex_finds(call->got[N_SUMMARY], keys[K_SEARCH], p->text, 0, head, NULL);
         if (maybe == 0) maybe = regex_finds(call->got[N_SUMMARY], keys[K_SEARCH], p->text, tail, n, NULL);
@@ -464,24 +580,12 @@ static int sig_reference_item(Call *call, Para *p, double *out) {
 }
 
 static int sig_redaction(Call *call, Para *p, double *out) {
-    int maybe = contains(p->text, keys[K_XXXXXX_U], 0, p->length);
-    if (maybe == 0) maybe = contains(p->text, keys[K_XXXXXX_L], 0, p->length);
-    if (maybe < 0) return -1;
-    if (!maybe) {
+    facts(p);
+    if (!p->six_xs) { /* "XXXXXX" not in text and "xxxxxx" not in text */
         *out = 0.0;
         return 0;
     }
-    Py_ssize_t runs = 0, run = 0; /* len(_REDACTION.findall(text)): runs of 6 or more of [Xx] */
-    for (Py_ssize_t i = 0; i <= p->length; i++) {
-        Py_UCS4 c = i < p->length ? CH(p, i) : 0;
-        if (c == 'X' || c == 'x')
-            run++;
-        else {
-            runs += run >= 6;
-            run = 0;
-        }
-    }
-    Py_ssize_t words = p->field[R_WORDS];
+    Py_ssize_t runs = p->x_runs, words = p->field[R_WORDS];
     *out = clamp((double)(3 * runs) / (double)(words > 1 ? words : 1));
     return 0;
 }
@@ -570,8 +674,10 @@ static int sig_distinctiveness(Call *call, Para *p, double *out) {
     PyObject *term;
     SetWalk walk = SET_WALK;
     int more;
-    while ((more = set_next(p->terms, &walk, &term)) > 0) {
-        PyObject *count = PyDict_GetItemWithError(call->df, term);
+    Py_hash_t hash;
+    /* (the set's own copy of each hash: the term itself, far away in memory, is not read) */
+    while ((more = set_next_hashed(p->terms, &walk, &term, &hash)) > 0) {
+        PyObject *count = _PyDict_GetItem_KnownHash(call->df, term, hash);
         long long v = 0;
         if (count) {
             int overflow = 0;
@@ -670,6 +776,66 @@ static int add_position(Positions *s, Py_ssize_t at) {
     return 0;
 }
 
+/* text[start:end] is in a set of words */
+static int piece_in(PyObject *set, PyObject *text, Py_ssize_t start, Py_ssize_t end) {
+    PyObject *w = PyUnicode_Substring(text, start, end);
+    if (!w) return -1;
+    int in = PySet_Contains(set, w);
+    Py_DECREF(w);
+    return in;
+}
+
+/* str.istitle() and str.isalpha() of text[start:end] (unicodeobject.c's rules) */
+static int piece_istitle(int kind, const void *data, Py_ssize_t start, Py_ssize_t end) {
+    if (end - start == 1) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, start);
+        return Py_UNICODE_ISTITLE(c) || Py_UNICODE_ISUPPER(c);
+    }
+    int cased = 0, previous_is_cased = 0;
+    for (Py_ssize_t i = start; i < end; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (Py_UNICODE_ISUPPER(c) || Py_UNICODE_ISTITLE(c)) {
+            if (previous_is_cased) return 0;
+            previous_is_cased = cased = 1;
+        } else if (Py_UNICODE_ISLOWER(c)) {
+            if (!previous_is_cased) return 0;
+            previous_is_cased = cased = 1;
+        } else
+            previous_is_cased = 0;
+    }
+    return cased;
+}
+
+static int piece_isalpha(int kind, const void *data, Py_ssize_t start, Py_ssize_t end) {
+    if (end <= start) return 0;
+    for (Py_ssize_t i = start; i < end; i++)
+        if (!Py_UNICODE_ISALPHA(PyUnicode_READ(kind, data, i))) return 0;
+    return 1;
+}
+
+/* _someone_elses(text, i): the last word of text[i - 40:i], ranks ("Deputy") left out, is capitalised and
+ * not one of the US side's ("Chinese Ambassador", but not "The Ambassador"). */
+static int someone_elses(Call *call, PyObject *text, Py_ssize_t i) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t start = i > 40 ? i - 40 : 0, end = i;
+    for (;;) {
+        while (end > start && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, end - 1))) end--;
+        if (end == start) return 0;
+        Py_ssize_t b = end;
+        while (b > start && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, b - 1))) b--;
+        int rank = piece_in(call->got[N_RANKS], text, b, end);
+        if (rank < 0) return -1;
+        if (rank) {
+            end = b;
+            continue;
+        }
+        if (!piece_istitle(kind, data, b, end) || !piece_isalpha(kind, data, b, end)) return 0;
+        int own = piece_in(call->got[N_US_OWN], text, b, end);
+        return own < 0 ? -1 : !own;
+    }
+}
+
 /* The verbs said after one subject word, everywhere it is in `lower` (the loop of _us_speaking). */
 static int spoken_after(Call *call, PyObject *word, PyObject *lower, PyObject *text, int quoted, Positions *spoken) {
     int kind = PyUnicode_KIND(lower);
@@ -683,10 +849,7 @@ static int spoken_after(Call *call, PyObject *word, PyObject *lower, PyObject *t
         int whole = (i == 0 || !Py_UNICODE_ISALNUM(PyUnicode_READ(kind, data, i - 1))) &&
                     !(end < n && Py_UNICODE_ISALNUM(PyUnicode_READ(kind, data, end)));
         if (whole && anyones) { /* "the Chinese Ambassador said", "Secretary General Ban said" */
-            PyObject *r = PyObject_CallFunction(call->got[N_SOMEONE_ELSES], "On", text, i);
-            if (!r) return -1;
-            int elses = PyObject_IsTrue(r);
-            Py_DECREF(r);
+            int elses = someone_elses(call, text, i);
             if (elses < 0) return -1;
             int general = end + 8 <= n;
             for (Py_ssize_t k = 0; general && k < 7; k++) general = PyUnicode_READ(kind, data, end + 1 + k) == (Py_UCS4)"general"[k];
@@ -714,6 +877,139 @@ static int spoken_after(Call *call, PyObject *word, PyObject *lower, PyObject *t
         i = PyUnicode_Find(lower, word, end, n, 1);
     }
     return i == -2 ? -1 : 0;
+}
+
+/* _US_TITLED of signals.py, written out: a title, then \s+ and a name of one or two capitalised words
+ * ([A-Z][a-z\-]+). No title is the start of another, so at most one can match at a position. */
+static const char *us_titles[] = {
+    "A/S", "U/S", "DAS", "USD(P)", "Ambassador", "Amb.", "Senator", "Sen.", "Congressman", "Congresswoman",
+    "Codel", "CODEL", "Deputy Secretary", "Under Secretary", "Secretary", "Special Envoy", NULL,
+};
+
+/* [A-Z][a-z\-]+ at i: its end, or -1 */
+static Py_ssize_t capitalised_at(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    if (i >= n) return -1;
+    Py_UCS4 c = PyUnicode_READ(kind, data, i);
+    if (!(c >= 'A' && c <= 'Z')) return -1;
+    Py_ssize_t j = i + 1;
+    while (j < n && ((c = PyUnicode_READ(kind, data, j)) == '-' || (c >= 'a' && c <= 'z'))) j++;
+    return j > i + 1 ? j : -1;
+}
+
+static Py_ssize_t spaces_at(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    while (i < n && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) i++;
+    return i;
+}
+
+/* _US_TITLED.match(text, i): the match's end and its name's words, or -1 */
+static Py_ssize_t us_titled_at(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, Py_ssize_t words[4]) {
+    const char *title = NULL;
+    for (const char **t = us_titles; *t && !title; t++) {
+        Py_ssize_t k = 0;
+        while ((*t)[k] && i + k < n && PyUnicode_READ(kind, data, i + k) == (Py_UCS4)(unsigned char)(*t)[k]) k++;
+        if (!(*t)[k]) title = *t;
+    }
+    if (!title) return -1;
+    Py_ssize_t j = i + (Py_ssize_t)strlen(title), k = spaces_at(kind, data, n, j);
+    if (k == j) return -1;
+    Py_ssize_t first = capitalised_at(kind, data, n, k);
+    if (first < 0) return -1;
+    words[0] = k;
+    words[1] = first;
+    Py_ssize_t gap = spaces_at(kind, data, n, first), second = gap > first ? capitalised_at(kind, data, n, gap) : -1;
+    if (second < 0) {
+        words[2] = words[3] = -1;
+        return first;
+    }
+    words[2] = gap;
+    words[3] = second;
+    return second;
+}
+
+/* _us_names(cable): the lower-case names a US title introduces in the first paragraphs of the body */
+static PyObject *us_names(Call *call) {
+    Py_ssize_t introduced = PyLong_AsSsize_t(call->got[N_INTRODUCED_IN]);
+    if (introduced == -1 && PyErr_Occurred()) return NULL;
+    PyObject *names = PySet_New(NULL), *seq = PySequence_Fast(call->paragraphs, "paragraphs");
+    if (!names || !seq) goto fail;
+    for (Py_ssize_t i = 0, body = 0; i < PySequence_Fast_GET_SIZE(seq) && body < introduced; i++) {
+        PyObject *para = PySequence_Fast_GET_ITEM(seq, i), *number = PyObject_GetAttr(para, keys[K_NUMBER]);
+        if (!number) goto fail;
+        int lettered = PyUnicode_Check(number) ? piece_isalpha(PyUnicode_KIND(number), PyUnicode_DATA(number), 0,
+                                                               PyUnicode_GET_LENGTH(number))
+                                               : -1;
+        Py_DECREF(number);
+        if (lettered) { /* the REF list's A, B... (or an odd number: the Python decides) */
+            if (lettered < 0) goto python;
+            continue;
+        }
+        body++;
+        PyObject *text = PyObject_GetAttr(para, keys[K_TEXT]);
+        if (!text) goto fail;
+        Py_DECREF(text); /* the paragraph holds it */
+        if (!PyUnicode_CheckExact(text)) goto python;
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(text), at = 0, words[4];
+        while (at < n) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, at);
+            Py_ssize_t end = c == 'A' || c == 'U' || c == 'D' || c == 'S' || c == 'C'
+                                 ? us_titled_at(kind, data, n, at, words)
+                                 : -1;
+            if (end < 0) {
+                at++;
+                continue;
+            }
+            int elses = someone_elses(call, text, at); /* "Chinese Ambassador Zhang" */
+            if (elses < 0) goto fail;
+            at = end;
+            if (elses) continue;
+            PyObject *found[2] = {NULL, NULL};
+            int ok = 1;
+            for (int w = 0; w < 2 && ok; w++) {
+                if (words[2 * w] < 0) continue;
+                PyObject *piece = PyUnicode_Substring(text, words[2 * w], words[2 * w + 1]);
+                if (!piece || !(found[w] = PyObject_CallMethodNoArgs(piece, keys[K_LOWER]))) {
+                    Py_XDECREF(piece);
+                    Py_XDECREF(found[0]);
+                    goto fail;
+                }
+                Py_DECREF(piece);
+                int a = PySet_Contains(call->got[N_NOT_NAMES], found[w]);
+                int b = a == 0 ? PySet_Contains(call->got[N_TITLE_LOWER], found[w]) : a;
+                if (a < 0 || b < 0) {
+                    Py_XDECREF(found[0]);
+                    Py_XDECREF(found[1]);
+                    goto fail;
+                }
+                ok = !a && !b;
+            }
+            for (int w = 0; w < 2; w++) {
+                if (ok && found[w] && PySet_Add(names, found[w]) < 0) ok = -1;
+                Py_XDECREF(found[w]);
+            }
+            if (ok < 0) goto fail;
+        }
+    }
+    Py_DECREF(seq);
+    PyObject *result = PyFrozenSet_New(names);
+    Py_DECREF(names);
+    return result;
+python:
+    Py_DECREF(seq);
+    Py_DECREF(names);
+    {
+        PyObject *function = PyDict_GetItemString(space, "_us_names");
+        if (!function) {
+            PyErr_SetString(PyExc_RuntimeError, "bot.picks.signals has no _us_names");
+            return NULL;
+        }
+        return PyObject_CallOneArg(function, call->cable);
+    }
+fail:
+    Py_XDECREF(seq);
+    Py_XDECREF(names);
+    return NULL;
 }
 
 static Py_ssize_t us_speaking(Call *call, Para *p) {
@@ -911,8 +1207,8 @@ static PyObject *scoring_score(PyObject *module, PyObject *args) {
         Py_INCREF(v);
         call.got[i] = v;
     }
-    for (int i = N_US_SPEAKER_TERMS; i <= N_JUDGING; i++)
-        if (i != N_PUNCTUATION && !PyAnySet_Check(call.got[i])) {
+    for (int i = N_US_SPEAKER_TERMS; i <= N_TITLE_LOWER; i++)
+        if (i != N_PUNCTUATION && (i < N_COMMENT || i > N_LEADING_MARK) && !PyAnySet_Check(call.got[i])) {
             PyErr_Format(PyExc_TypeError, "signals.%s is not a set", names_in_space[i]);
             goto done;
         }
@@ -948,13 +1244,6 @@ static PyObject *scoring_score(PyObject *module, PyObject *args) {
             goto done;
         }
     }
-    if (speakers) { /* the cable's US people: _us_names(cable), once for all its paragraphs */
-        if (!(call.names = PyObject_CallOneArg(call.got[N_US_NAMES], cable))) goto done;
-        if (!PyAnySet_Check(call.names)) {
-            PyErr_SetString(PyExc_TypeError, "signals._us_names() must return a set");
-            goto done;
-        }
-    }
     if (PyLong_CheckExact(total)) {
         int overflow = 0;
         call.total_value = PyLong_AsLongLongAndOverflow(total, &overflow);
@@ -963,6 +1252,13 @@ static PyObject *scoring_score(PyObject *module, PyObject *args) {
     }
     if (!(call.paragraphs = PyObject_GetAttr(cable, keys[K_PARAGRAPHS]))) goto done;
     if (!(seq = PySequence_Fast(call.paragraphs, "a cable's paragraphs must be a sequence"))) goto done;
+    if (speakers) { /* the cable's US people (_us_names), once for all its paragraphs */
+        if (!(call.names = us_names(&call))) goto done;
+        if (!PyAnySet_Check(call.names)) {
+            PyErr_SetString(PyExc_TypeError, "signals._us_names() must return a set");
+            goto done;
+        }
+    }
     PyObject *read_seq = PySequence_Fast(readings, "readings must be a sequence");
     if (!read_seq) goto done;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
@@ -1147,6 +1443,62 @@ static PyObject *scoring_sum(PyObject *module, PyObject *values) {
     return r;
 }
 
+/* reasons_json(reasons): bot.picks.persist's "{" + ",".join(f'"{name}":{share!r}' ...) + "}", the names
+ * written as they are (plain identifiers), a float as its repr. */
+static PyObject *scoring_reasons_json(PyObject *module, PyObject *reasons) {
+    if (!PyDict_Check(reasons)) {
+        PyErr_SetString(PyExc_TypeError, "reasons_json() takes a dict");
+        return NULL;
+    }
+    size_t size = 2, used = 0;
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    /* first the lengths: 3 quote, colon and comma, a key, and at most 32 for a float's repr */
+    while (PyDict_Next(reasons, &pos, &key, &value)) {
+        if (!PyUnicode_Check(key) || !PyUnicode_IS_ASCII(key) || !PyFloat_CheckExact(value)) {
+            /* anything else: as the Python writes it */
+            PyObject *persist = PyImport_ImportModule("bot.picks.persist"), *r = NULL;
+            if (persist) {
+                r = PyObject_CallMethod(persist, "_reasons_json_python", "O", reasons);
+                Py_DECREF(persist);
+            }
+            return r;
+        }
+        size += 4 + (size_t)PyUnicode_GET_LENGTH(key) + 32;
+    }
+    char *out = PyMem_Malloc(size);
+    if (!out) return PyErr_NoMemory();
+    out[used++] = '{';
+    pos = 0;
+    while (PyDict_Next(reasons, &pos, &key, &value)) {
+        if (used > 1) out[used++] = ',';
+        out[used++] = '"';
+        memcpy(out + used, PyUnicode_DATA(key), (size_t)PyUnicode_GET_LENGTH(key));
+        used += (size_t)PyUnicode_GET_LENGTH(key);
+        out[used++] = '"';
+        out[used++] = ':';
+        char *r = PyOS_double_to_string(PyFloat_AS_DOUBLE(value), 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+        if (!r) {
+            PyMem_Free(out);
+            return NULL;
+        }
+        size_t n = strlen(r);
+        if (n > 32) { /* (a float's repr is at most 24 characters) */
+            PyMem_Free(r);
+            PyMem_Free(out);
+            PyErr_SetString(PyExc_RuntimeError, "a float's repr is longer than expected");
+            return NULL;
+        }
+        memcpy(out + used, r, n);
+        used += n;
+        PyMem_Free(r);
+    }
+    out[used++] = '}';
+    PyObject *text = PyUnicode_DecodeASCII(out, (Py_ssize_t)used, NULL);
+    PyMem_Free(out);
+    return text;
+}
+
 static PyObject *scoring_bind(PyObject *module, PyObject *globals) {
     if (!PyDict_Check(globals)) {
         PyErr_SetString(PyExc_TypeError, "bind() takes the globals() of bot.picks.signals");
@@ -1166,6 +1518,8 @@ static PyMethodDef methods[] = {
      "signal's value instead (a dict per paragraph, zeros too, no boost)."},
     {"bind", scoring_bind, METH_O,
      "bind(globals): score with the word lists, regexes and helpers of this namespace (bot.picks.signals)."},
+    {"reasons_json", scoring_reasons_json, METH_O,
+     "reasons_json(reasons) -> str: bot.picks.persist.reasons_json(), in C."},
     {"round3", scoring_round3, METH_O, "round(x, 3), as score() rounds (for tests)."},
     {"sum_floats", scoring_sum, METH_O, "sum(values) of floats, as score() adds them (for tests)."},
     {NULL, NULL, 0, NULL},
@@ -1176,6 +1530,7 @@ static struct PyModuleDef module_def = {
 };
 
 PyMODINIT_FUNC PyInit__scoring(void) {
+    for (const char *c = "Xx\"&'uUoO"; *c; c++) NOTED[(unsigned char)*c] = 1;
     for (int i = 0; i < N_NAMES; i++)
         if (!(keys_in_space[i] = PyUnicode_InternFromString(names_in_space[i]))) return NULL;
     for (int i = 0; i < N_KEYS; i++)
