@@ -54,13 +54,13 @@ static Py_ssize_t field_at[N_FIELDS];
 /* Keys of Reading.counts, the strings this module looks for, and attribute names. */
 enum {
     K_SPEECH, K_CANDID, K_DEAL, K_BACKREF, K_BOILERPLATE, K_PROCEDURE, K_WE, K_AS, K_US, K_USDP,
-    K_OMMENT_L, K_OMMENT_U, K_UMMARY_L, K_UMMARY_U, K_XXXXXX_U, K_XXXXXX_L, K_WE_SPACED, K_WE_START,
+    K_WE_SPACED, K_WE_START,
     K_SLASH_S, K_USDP_PAREN, K_TEXT, K_MARKING, K_NUMBER, K_PARAGRAPHS, K_UPPER, K_REPLACE, K_SPACE,
     K_EMPTY, K_LOWER, K_SEARCH, K_MATCH, K_GROUP, K_FINDALL, N_KEYS
 };
 static const char *key_strings[N_KEYS] = {
     "speech", "candid", "deal", "backref", "boilerplate", "procedure", "we", "a/s", "u/s", "usd(p)",
-    "omment", "OMMENT", "ummary", "UMMARY", "XXXXXX", "xxxxxx", " we ", "we ", "/s ", "usd(p)", "text",
+    " we ", "we ", "/s ", "usd(p)", "text",
     "marking", "number", "paragraphs", "upper", "replace", " ", "", "lower", "search", "match", "group",
     "findall",
 };
@@ -1012,6 +1012,39 @@ fail:
     return NULL;
 }
 
+#define LOWER_BODY(T)                                                                                    \
+    {                                                                                                    \
+        const T *d = (const T *)p->data;                                                                 \
+        T *out = (T *)PyUnicode_DATA(lower);                                                             \
+        for (Py_ssize_t i = 0; i < n; i++) out[i] = d[i] >= 'A' && d[i] <= 'Z' ? d[i] + 32 : d[i];      \
+    }
+
+/* text.lower(). str.lower() changes only upper and title case characters (the test suite checks that
+ * fact of Unicode): without a non-ASCII one, it lowers the ASCII letters and nothing else, which is done
+ * here; otherwise (final sigmas, "İ" that becomes two characters...) str.lower() does it. */
+static PyObject *lowered(Para *p) {
+    Py_ssize_t n = p->length;
+    if (!PyUnicode_IS_ASCII(p->text))
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS4 c = CH(p, i);
+            if (c >= 128 && (Py_UNICODE_ISUPPER(c) || Py_UNICODE_ISTITLE(c)))
+                return PyObject_CallMethodNoArgs(p->text, keys[K_LOWER]);
+        }
+    PyObject *lower = PyUnicode_New(n, PyUnicode_IS_ASCII(p->text) ? 127 : PyUnicode_MAX_CHAR_VALUE(p->text));
+    if (!lower) return NULL;
+    switch (p->kind) {
+    case PyUnicode_1BYTE_KIND:
+        LOWER_BODY(Py_UCS1)
+        break;
+    case PyUnicode_2BYTE_KIND:
+        LOWER_BODY(Py_UCS2)
+        break;
+    default:
+        LOWER_BODY(Py_UCS4)
+    }
+    return lower;
+}
+
 static Py_ssize_t us_speaking(Call *call, Para *p) {
     if (p->us_speaking >= 0) return p->us_speaking;
     PyObject *names = call->names, *w;
@@ -1024,7 +1057,7 @@ static Py_ssize_t us_speaking(Call *call, Para *p) {
         if (named < 0 || more < 0) return -1;
         if (!named) return p->us_speaking = 0;
     }
-    PyObject *lower = PyObject_CallMethodNoArgs(p->text, keys[K_LOWER]);
+    PyObject *lower = lowered(p);
     if (!lower) return -1;
     Positions spoken = {NULL, 0, 32};
     spoken.at = spoken.small;
