@@ -13,10 +13,11 @@
  * paragraph to its Python function (a non-ASCII marking, a df that is not a plain dict of ints).
  *
  * The rare, irregular work is done by calling back into signals.py: its regular expressions (_COMMENT,
- * _SUMMARY, _REFERENCE, _LEADING_MARK, after a cheap test says they can match), `_someone_elses`, and
- * str.lower() of the texts that need it. The frequent regular expressions (_QUOTE, _REDACTION) are
- * written out here. The word sets and helpers are looked up in signals.py's namespace at every call,
- * so an edit of a word list needs no change here.
+ * _SUMMARY, _REFERENCE, _LEADING_MARK, after a cheap test, done here, says they can match), and
+ * str.lower() of the texts with a non-ASCII capital. The frequent regular expressions (_QUOTE,
+ * _REDACTION, and _US_TITLED, run on every cable) and `_someone_elses` are written out here: changing
+ * them in signals.py means changing them here (the parity test fails until then). The word sets are
+ * looked up in signals.py's namespace at every call, so an edit of a word list needs no change here.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -55,13 +56,12 @@ static Py_ssize_t field_at[N_FIELDS];
 enum {
     K_SPEECH, K_CANDID, K_DEAL, K_BACKREF, K_BOILERPLATE, K_PROCEDURE, K_WE, K_AS, K_US, K_USDP,
     K_WE_SPACED, K_WE_START,
-    K_SLASH_S, K_USDP_PAREN, K_TEXT, K_MARKING, K_NUMBER, K_PARAGRAPHS, K_UPPER, K_REPLACE, K_SPACE,
-    K_EMPTY, K_LOWER, K_SEARCH, K_MATCH, K_GROUP, K_FINDALL, N_KEYS
+    K_SLASH_S, K_TEXT, K_MARKING, K_NUMBER, K_PARAGRAPHS, K_LOWER, K_SEARCH, K_MATCH, K_GROUP, K_FINDALL,
+    N_KEYS
 };
 static const char *key_strings[N_KEYS] = {
     "speech", "candid", "deal", "backref", "boilerplate", "procedure", "we", "a/s", "u/s", "usd(p)",
-    " we ", "we ", "/s ", "usd(p)", "text",
-    "marking", "number", "paragraphs", "upper", "replace", " ", "", "lower", "search", "match", "group",
+    " we ", "we ", "/s ", "text", "marking", "number", "paragraphs", "lower", "search", "match", "group",
     "findall",
 };
 static PyObject *keys[N_KEYS];
@@ -1081,7 +1081,7 @@ static Py_ssize_t us_speaking(Call *call, Para *p) {
     if (we < 0 || (we && PyList_Append(subjects, keys[K_WE]) < 0)) goto done;
     if ((slash = contains(lower, keys[K_SLASH_S], 0, n)) < 0) goto done;
     if (slash && (PyList_Append(subjects, keys[K_AS]) < 0 || PyList_Append(subjects, keys[K_US]) < 0)) goto done;
-    if ((usdp = contains(lower, keys[K_USDP_PAREN], 0, n)) < 0) goto done;
+    if ((usdp = contains(lower, keys[K_USDP], 0, n)) < 0) goto done;
     if (usdp && PyList_Append(subjects, keys[K_USDP]) < 0) goto done;
     quoted = PyUnicode_FindChar(lower, '"', 0, n, 1) >= 0 || PyUnicode_FindChar(lower, LQ, 0, n, 1) >= 0;
     PyObject *text = PyUnicode_GET_LENGTH(p->text) == n ? p->text : lower;

@@ -760,7 +760,8 @@ def us_talking_points(p: Passage) -> float:
 # A title that makes the name after it one of the US side's people, for the whole cable: "A/S Cohen",
 # "Deputy Secretary James Steinberg", "Senator Kerry", "Ambassador Patterson" (but not "Chinese
 # Ambassador Zhang": a capitalised word before the title makes it someone else's, `_someone_elses`).
-# Titles that say nothing of the country on their own ("Deputy", "Minister") are left out.
+# Titles that say nothing of the country on their own ("Deputy", "Minister") are left out. (Written out
+# in bot/picks/_scoring.c, with _someone_elses, _QUOTE and _REDACTION: change both.)
 _US_TITLED = re.compile(
     r"(?:A/S|U/S|DAS|USD\(P\)|Ambassador|Amb\.|Senator|Sen\.|Congressman|Congresswoman|Codel|CODEL|"
     r"Deputy Secretary|Under Secretary|Secretary|Special Envoy)"
