@@ -388,3 +388,35 @@ def test_a_build_of_another_api_is_ignored_with_a_warning(monkeypatch) -> None:
 def test_readings_not_given_are_read(c_scoring) -> None:
     cable = cable_of("The corrupt minister frankly lied, the Ambassador said.", "(S) Summary: a deal.")
     assert_same_scores(cable, PickSettings(), {"corrupt": 1}, 30, None)
+
+
+# --- Reasons as JSON ------------------------------------------------------------------------------
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(sorted(DEFAULT_WEIGHTS)) | st.text(max_size=4),
+        st.floats() | st.floats(-10, 10).map(lambda x: round(x, 3)) | st.integers(-5, 5),
+        max_size=12,
+    )
+)
+@example({"quotation": 0.1, "marking": -0.0, "fit": 1e22, "boost": 1e-07})
+def test_reasons_are_written_as_the_python_writes_them(c_scoring, reasons: dict) -> None:
+    from bot.picks import persist
+
+    assert c_scoring.reasons_json(reasons) == persist._reasons_json_python(reasons)
+
+
+@pytest.mark.corpus
+def test_the_reasons_of_the_corpus_are_written_as_the_python_writes_them(c_scoring) -> None:
+    import json
+
+    from bot.picks import persist
+
+    cables, df, total = corpus()
+    for cable in cables[::5]:
+        for s in score_cable(cable, _jittered(7), df, total):
+            written = c_scoring.reasons_json(s.reasons)
+            assert written == persist._reasons_json_python(s.reasons)
+            assert json.loads(written) == s.reasons
