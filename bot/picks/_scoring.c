@@ -182,7 +182,8 @@ static int contains(PyObject *text, PyObject *needle, Py_ssize_t start, Py_ssize
 /* Whether pattern.<method>(text[start:end]) finds something (a regex of signals.py). */
 static int regex_finds(PyObject *pattern, PyObject *method, PyObject *text, Py_ssize_t start, Py_ssize_t end,
                        PyObject **match) {
-    PyObject *part = start == 0 && end == PyUnicode_GET_LENGTH(text) ? Py_NewRef(text) : PyUnicode_Substring(text, start, end);
+    PyObject *part = start == 0 && end == PyUnicode_GET_LENGTH(text) ? Py_NewRef(text)
+                                                                      : PyUnicode_Substring(text, start, end);
     if (!part) return -1;
     PyObject *m = PyObject_CallMethodOneArg(pattern, method, part);
     Py_DECREF(part);
@@ -627,7 +628,8 @@ static int sig_marking(Call *call, Para *p, double *out) {
         int found = regex_finds(call->got[N_LEADING_MARK], keys[K_MATCH], p->text, 0, p->length, &lead);
         if (found < 0) return -1;
         if (found) {
-            PyObject *one = PyLong_FromLong(1), *group = one ? PyObject_CallMethodOneArg(lead, keys[K_GROUP], one) : NULL;
+            PyObject *one = PyLong_FromLong(1);
+            PyObject *group = one ? PyObject_CallMethodOneArg(lead, keys[K_GROUP], one) : NULL;
             Py_XDECREF(one);
             Py_DECREF(lead);
             if (!group) return -1;
@@ -733,14 +735,15 @@ static int is_verb(Call *call, PyObject *lower, Py_ssize_t start, Py_ssize_t end
     int kind = PyUnicode_KIND(lower);
     const void *data = PyUnicode_DATA(lower);
     Py_ssize_t a = start, b = end;
+    Py_ssize_t strip_n = PyUnicode_GET_LENGTH(strip);
     while (a < b) {
-        Py_ssize_t at = PyUnicode_FindChar(strip, PyUnicode_READ(kind, data, a), 0, PyUnicode_GET_LENGTH(strip), 1);
+        Py_ssize_t at = PyUnicode_FindChar(strip, PyUnicode_READ(kind, data, a), 0, strip_n, 1);
         if (at == -2) return -1;
         if (at < 0) break;
         a++;
     }
     while (b > a) {
-        Py_ssize_t at = PyUnicode_FindChar(strip, PyUnicode_READ(kind, data, b - 1), 0, PyUnicode_GET_LENGTH(strip), 1);
+        Py_ssize_t at = PyUnicode_FindChar(strip, PyUnicode_READ(kind, data, b - 1), 0, strip_n, 1);
         if (at == -2) return -1;
         if (at < 0) break;
         b--;
@@ -837,7 +840,8 @@ static int someone_elses(Call *call, PyObject *text, Py_ssize_t i) {
 }
 
 /* The verbs said after one subject word, everywhere it is in `lower` (the loop of _us_speaking). */
-static int spoken_after(Call *call, PyObject *word, PyObject *lower, PyObject *text, int quoted, Positions *spoken) {
+static int spoken_after(Call *call, PyObject *word, PyObject *lower, PyObject *text, int quoted,
+                        Positions *spoken) {
     int kind = PyUnicode_KIND(lower);
     const void *data = PyUnicode_DATA(lower);
     Py_ssize_t n = PyUnicode_GET_LENGTH(lower), size = PyUnicode_GET_LENGTH(word);
@@ -852,7 +856,8 @@ static int spoken_after(Call *call, PyObject *word, PyObject *lower, PyObject *t
             int elses = someone_elses(call, text, i);
             if (elses < 0) return -1;
             int general = end + 8 <= n;
-            for (Py_ssize_t k = 0; general && k < 7; k++) general = PyUnicode_READ(kind, data, end + 1 + k) == (Py_UCS4)"general"[k];
+            for (Py_ssize_t k = 0; general && k < 7; k++)
+                general = PyUnicode_READ(kind, data, end + 1 + k) == (Py_UCS4)"general"[k];
             whole = !elses && !general;
         }
         if (whole && !(quoted && in_quotes(kind, data, i))) {
@@ -916,7 +921,8 @@ static Py_ssize_t us_titled_at(int kind, const void *data, Py_ssize_t n, Py_ssiz
     if (first < 0) return -1;
     words[0] = k;
     words[1] = first;
-    Py_ssize_t gap = spaces_at(kind, data, n, first), second = gap > first ? capitalised_at(kind, data, n, gap) : -1;
+    Py_ssize_t gap = spaces_at(kind, data, n, first);
+    Py_ssize_t second = gap > first ? capitalised_at(kind, data, n, gap) : -1;
     if (second < 0) {
         words[2] = words[3] = -1;
         return first;
@@ -1234,7 +1240,8 @@ static PyObject *scoring_score(PyObject *module, PyObject *args) {
     for (int i = 0; i < N_NAMES; i++) {
         PyObject *v = PyDict_GetItemWithError(space, keys_in_space[i]);
         if (!v) {
-            if (!PyErr_Occurred()) PyErr_Format(PyExc_RuntimeError, "bot.picks.signals has no %s", names_in_space[i]);
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_RuntimeError, "bot.picks.signals has no %s", names_in_space[i]);
             goto done;
         }
         Py_INCREF(v);
@@ -1307,7 +1314,8 @@ static PyObject *scoring_score(PyObject *module, PyObject *args) {
     for (Py_ssize_t i = 0; i < n; i++) {
         Para p;
         PyObject *reasons = PyDict_New(), *item = NULL;
-        int odd = reasons ? para_init(&p, i, PySequence_Fast_GET_ITEM(seq, i), PySequence_Fast_GET_ITEM(read_seq, i)) : -1;
+        int odd = reasons ? para_init(&p, i, PySequence_Fast_GET_ITEM(seq, i), PySequence_Fast_GET_ITEM(read_seq, i))
+                          : -1;
         int all_floats = 1;
         Py_ssize_t n_shares = 0;
         if (odd < 0) goto failed;
