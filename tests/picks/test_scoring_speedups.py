@@ -324,7 +324,7 @@ def test_a_signal_the_c_does_not_know_is_computed_in_python_in_the_same_scoring(
 
     monkeypatch.setitem(signals.SIGNALS, "novel", novel)
     monkeypatch.setitem(signals.SIGNALS, "fit", _changed_fit)  # replaced: not what the C stands for
-    settings = PickSettings(weights={**DEFAULT_WEIGHTS, "novel": 2.0})
+    settings = PickSettings(weights={**DEFAULT_WEIGHTS, "novel": 2.0, "fit": 1.0})
     score._compiled.clear()
     plan = score._compile(settings).plan
     assert plan is not None
