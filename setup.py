@@ -1,8 +1,8 @@
 """What pyproject.toml cannot say: the optional compiled reader, and the default templates in the package.
 
-- bot.picks._reading is read() of bot.picks.signals in C. The extension is optional: without a C compiler
-  (or Python's headers) `pip install` still succeeds, with a warning, and cablebot reads with the
-  pure-Python read().
+- bot.picks._reading is read() of bot.picks.signals in C, and bot.picks._scoring its signals, weighed as
+  bot.picks.score weighs them. Both extensions are optional: without a C compiler (or Python's headers)
+  `pip install` still succeeds, with a warning, and cablebot reads and scores in pure Python.
 - The project's templates/ (the editors' folder) is copied into the built package as bot/_templates, so
   that an installed cablebot run outside the project folder still has a template for every network.
 """
@@ -32,6 +32,11 @@ setup(
             "bot.picks._reading",
             sources=["bot/picks/_reading.c"],
             optional=True,
-        )
+        ),
+        Extension(
+            "bot.picks._scoring",
+            sources=["bot/picks/_scoring.c"],
+            optional=True,
+        ),
     ],
 )

@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 
 from bot.model import Cable
+from bot.picks import signals
 from bot.picks.protect import protect_cable
 from bot.picks.settings import PickSettings
-from bot.picks.signals import SIGNALS, Passage, Reading, Signal
+from bot.picks.signals import SIGNALS, Passage, Reading, Signal, read
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class _Compiled:
     boost: re.Pattern[str] | None
     block: re.Pattern[str] | None
     weighted: tuple[tuple[str, float, Signal], ...]  # the signals that count: name, weight, function
+    # The same for bot.picks._scoring (None without it): a signal it computes is given by its index there.
+    plan: tuple[tuple[str, float, int | Signal], ...] | None
+    scorer: ModuleType | None  # bot.picks._scoring, when there is a plan
 
 
 _compiled: dict[int, tuple[PickSettings, _Compiled]] = {}
@@ -60,19 +65,32 @@ def _compile(settings: PickSettings) -> _Compiled:
     cached = _compiled.get(id(settings))
     if cached and cached[0] is settings:
         return cached[1]
+    weighted = tuple(
+        (name, settings.weights[name], signal)
+        for name, signal in SIGNALS.items()
+        if settings.weights.get(name)
+    )
     compiled = _Compiled(
         boost=_phrases(settings.boost),
         block=_phrases(settings.block),
-        weighted=tuple(
-            (name, settings.weights[name], signal)
-            for name, signal in SIGNALS.items()
-            if settings.weights.get(name)
-        ),
+        weighted=weighted,
+        plan=_plan(weighted) if signals._scorer is not None else None,
+        scorer=signals._scorer,
     )
     if len(_compiled) > 16:
         _compiled.clear()
     _compiled[id(settings)] = (settings, compiled)
     return compiled
+
+
+def _plan(weighted: tuple[tuple[str, float, Signal], ...]) -> tuple[tuple[str, float, int | Signal], ...]:
+    """The weighted signals for the compiled scorer: in C those it computes (for a weight of a type it
+    multiplies as Python does), the others by their function, in the same order."""
+    plan: list[tuple[str, float, int | Signal]] = []
+    for name, weight, signal in weighted:
+        index = signals._compiled_index(name, signal) if type(weight) in (float, int) else None
+        plan.append((name, weight, signal if index is None else index))
+    return tuple(plan)
 
 
 def score_passage(p: Passage, settings: PickSettings) -> dict[str, float]:
@@ -114,10 +132,21 @@ def score_cable(
     exclude_paragraphs = settings.exclude_paragraphs
     block = compiled.block
     scores: list[Score] = []
+    computed: list[tuple[float, dict[str, float]]] | None = None
+    if compiled.plan is not None and compiled.scorer is not None:
+        # Every paragraph's shares and value at once, as _shares and the line below give them.
+        if readings is None:
+            readings = [read(para.text) for para in cable.paragraphs]
+        computed = compiled.scorer.score(
+            cable, readings, df, total, compiled.plan, compiled.boost, boost_weight
+        )
     for i, para in enumerate(cable.paragraphs):
-        given = readings[i] if readings is not None else None
-        reasons = _shares(Passage(para, cable, i, df, total, given), compiled, boost_weight)
-        value = round(sum(reasons.values()), 3)
+        if computed is not None:
+            value, reasons = computed[i]
+        else:
+            given = readings[i] if readings is not None else None
+            reasons = _shares(Passage(para, cable, i, df, total, given), compiled, boost_weight)
+            value = round(sum(reasons.values()), 3)
         reason: str | None = None
         released: str | None = None
         if (protected := blocked_by_protection.get(i)) is not None:

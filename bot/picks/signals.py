@@ -760,7 +760,8 @@ def us_talking_points(p: Passage) -> float:
 # A title that makes the name after it one of the US side's people, for the whole cable: "A/S Cohen",
 # "Deputy Secretary James Steinberg", "Senator Kerry", "Ambassador Patterson" (but not "Chinese
 # Ambassador Zhang": a capitalised word before the title makes it someone else's, `_someone_elses`).
-# Titles that say nothing of the country on their own ("Deputy", "Minister") are left out.
+# Titles that say nothing of the country on their own ("Deputy", "Minister") are left out. (Written out
+# in bot/picks/_scoring.c, with _someone_elses, _QUOTE and _REDACTION: change both.)
 _US_TITLED = re.compile(
     r"(?:A/S|U/S|DAS|USD\(P\)|Ambassador|Amb\.|Senator|Sen\.|Congressman|Congresswoman|Codel|CODEL|"
     r"Deputy Secretary|Under Secretary|Secretary|Special Envoy)"
@@ -1006,3 +1007,132 @@ read = _speedups.read if _speedups else _read_python
 _rarest: Callable[[frozenset[str], Mapping[str, int]], list[int]] = (
     _speedups.rarest if _speedups else _rarest_python
 )
+
+
+# --- The compiled scorer ------------------------------------------------------------------------
+
+# The signals that bot.picks._scoring (bot/picks/_scoring.c, built with _reading) computes in C when
+# bot.picks.score scores a cable: each one's function above is the reference, and the C must give exactly
+# its value (tests/picks/test_scoring_speedups.py checks every paragraph of the corpus). Whoever changes
+# one of these functions (or what it calls) ports the change to _scoring.c, or takes its name out of this
+# set until then: a signal not named here, like a new one, is computed by its Python function within the
+# same scoring, so that scores stay right and only speed is lost.
+_COMPILED_SIGNALS = frozenset(
+    (
+        "quotation",
+        "named_people",
+        "figures",
+        "candour",
+        "request_or_deal",
+        "embassy_comment",
+        "marking",
+        "distinctiveness",
+        "fit",
+        "dependence",
+        "boilerplate",
+        "procedure",
+        "us_talking_points",
+        "redaction",
+        "summary",
+        "too_short",
+        "reference_item",
+        "hearsay",
+        "judgement",
+    )
+)
+_SCORING_API = 1  # bot.picks._scoring's API constant: what this module expects of it
+_ported_functions = dict(SIGNALS)  # the functions the C stands for (a signal replaced later is not)
+
+
+def _probe_cable() -> Cable:
+    """A cable with something for every compiled signal: quotes of each kind, markings, a comment, a
+    summary, a REF item, a redaction, the US side speaking, hearsay and judgement."""
+    from datetime import UTC, datetime
+
+    texts = [
+        ("1", "C", "Summary: A/S Cohen and Ambassador Patterson met the Minister. End summary."),
+        (
+            "2",
+            "S/NF",
+            'However, the Ambassador said "we will never sign" and U.S. officials stressed it. The corrupt '
+            "Minister paid 5,000 dollars and $300 (see para 3) to 1234 Kazakh officials in 2009? 'Not a "
+            "chance,' he reportedly quipped, and &another word8 was let slip. Cohen urged restraint.",
+        ),
+        ("3", None, "(C) Comment: we believe XXXXXXXXXXXX doubts the deal; he described it as a gift."),
+        ("A", "U", "B. MADRID 2123"),
+        ("4", "SBU", "The delegation discussed the itinerary. Please advise. Reftel. " * 30),
+    ]
+    return Cable(
+        "09PROBE1",
+        datetime(2009, 1, 1, tzinfo=UTC),
+        None,
+        "SECRET",
+        "Embassy Probe",
+        "probe",
+        paragraphs=tuple(Paragraph(n, m, t, f"#par{n}") for n, m, t in texts),
+    )
+
+
+def _probe_scoring(scoring: ModuleType, names: Iterable[str]) -> set[str]:
+    """The signals among `names` whose compiled value differs from their function's on the probe cable."""
+    cable = _probe_cable()
+    readings = [_read_python(p.text) for p in cable.paragraphs]
+    df = {t: 2 for r in readings for t in r.terms}
+    plan = tuple((name, 1.0, scoring.SIGNALS.index(name)) for name in names)
+    got = scoring.score(cable, readings, df, 50, plan, None, 0.0, True)
+    differ = set()
+    for i, (para, reading, values) in enumerate(zip(cable.paragraphs, readings, got, strict=True)):
+        passage = Passage(para, cable, i, df, 50, reading)
+        for name in names:
+            want = SIGNALS[name](passage)
+            if (values[name], type(values[name])) != (want, type(want)):
+                differ.add(name)
+    return differ
+
+
+def _compiled_scorer() -> tuple[ModuleType | None, frozenset[str]]:
+    """bot.picks._scoring, and the signals it computes (those of _COMPILED_SIGNALS it has and that give the
+    same values as here on a probe); (None, nothing) when it is not built, is of another version, or
+    CABLEBOT_PURE_PYTHON=1."""
+    if os.environ.get("CABLEBOT_PURE_PYTHON") == "1":
+        return None, frozenset()
+    try:
+        from bot.picks import _scoring
+    except ImportError:  # not built: no compiler when installed, or a source checkout
+        return None, frozenset()
+    if getattr(_scoring, "API", None) == _SCORING_API:
+        try:
+            _scoring.bind(globals())
+            ported = _COMPILED_SIGNALS.intersection(_scoring.SIGNALS)
+            # A signal edited here without its C can still pass a probe, but not one that it fails: that
+            # one is computed in Python, and a warning says so (the corpus test says where it differs).
+            differ = _probe_scoring(_scoring, sorted(ported))
+            if differ:
+                warnings.warn(
+                    f"bot.picks._scoring ({_scoring.__file__}) computes {', '.join(sorted(differ))} "
+                    "otherwise than bot.picks.signals: computing them in Python; port the change to "
+                    "_scoring.c, or `pip install -e .` to rebuild it",
+                    RuntimeWarning,
+                    stacklevel=1,
+                )
+            return _scoring, frozenset(ported - differ)
+        except Exception:  # (a build that cannot even bind or score: the same answer)
+            pass
+    warnings.warn(
+        f"bot.picks._scoring ({_scoring.__file__}) was built from another version of cablebot: "
+        "scoring with the Python signals; `pip install -e .` rebuilds it",
+        RuntimeWarning,
+        stacklevel=1,
+    )
+    return None, frozenset()
+
+
+_scorer, _compiled_names = _compiled_scorer()
+
+
+def _compiled_index(name: str, signal: Signal) -> int | None:
+    """Where bot.picks._scoring computes this signal (its index in _scoring.SIGNALS), or None when its
+    Python function must: not compiled, not ported, or not the function the C stands for."""
+    if _scorer is None or name not in _compiled_names or _ported_functions.get(name) is not signal:
+        return None
+    return _scorer.SIGNALS.index(name)

@@ -195,3 +195,64 @@ def test_real_cables_that_only_use_the_word_are_not_blocked(ref_id):
 def test_all_capitals_means_more_than_85_percent_of_the_letters_are_capitals(text: str) -> None:
     letters = [c for c in text[:400] if c.isalpha()]
     assert _is_shouting(text) == (bool(letters) and sum(c.isupper() for c in letters) > 0.85 * len(letters))
+
+
+# --- Finding markers near each "protect": what the regex finds over the whole text ------------------
+
+_MARKER_PIECES = st.sampled_from(
+    [
+        "(",
+        ")",
+        "--",
+        "-",
+        " ",
+        "  ",
+        "\n",
+        "\xa0",
+        "please",
+        "PLEASE",
+        "strictly",
+        "ſtrictly",
+        "protect",
+        "PROTECT",
+        "Protect",
+        "pRoTeCt",
+        "protected",
+        "protection",
+        "source",
+        "sources",
+        "our",
+        "the",
+        "throughout",
+        "accordingly",
+        "him",
+        "İ",
+        "x",
+        ".",
+    ]
+)
+
+
+def _spans(matches) -> list[tuple[tuple[int, int], str]]:
+    return [(m.span(), m.group(0)) for m in matches]
+
+
+@given(st.lists(_MARKER_PIECES | st.text(max_size=3), max_size=30).map("".join))
+def test_markers_are_found_where_the_regex_finds_them_in_the_whole_text(text: str) -> None:
+    from bot.picks.protect import _MARKER, _markers
+
+    assert _spans(_markers(text)) == _spans(_MARKER.finditer(text))
+
+
+@pytest.mark.corpus
+def test_markers_of_the_corpus_are_found_where_the_regex_finds_them() -> None:
+    from bot.picks.protect import _MARKER, _markers
+    from bot.sources import parse_document
+
+    found = 0
+    for page in sorted((cables_dir() / "html").glob("*.html")):
+        for p in parse_document(page.read_text(encoding="utf-8"), where=str(page)).paragraphs:
+            want = _spans(_MARKER.finditer(p.text))
+            assert _spans(_markers(p.text)) == want, p.text
+            found += len(want)
+    assert found > 50
