@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 Progress = Callable[[int], None]  # called with the number of input bytes just consumed
 
 BATCH_SIZE = 500
+FIRST_BATCH = 32  # an ingest's first batch; each next one twice as big, up to BATCH_SIZE (see ingest())
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +183,7 @@ def ingest(
     scorer: BatchScorer | None = None,
     batch_size: int = BATCH_SIZE,
     report: IngestReport | None = None,
-    first_batch: int = 32,
+    first_batch: int = FIRST_BATCH,
 ) -> IngestReport:
     """Save every cable of `items` by the merge rule, a batch per transaction; count what happened.
 

@@ -168,7 +168,9 @@ def test_statistics_count_exactly_the_stored_paragraphs_through_replacements_and
 
 
 def test_scores_written_at_ingest_are_those_a_rescore_gives_against_the_same_statistics(store):
-    pages = sorted((cables_dir() / "html").glob("*.html"))[:40]
+    from bot.ingest import FIRST_BATCH
+
+    pages = sorted((cables_dir() / "html").glob("*.html"))[:FIRST_BATCH]
     ingest_paths(pages, store, scorer=batch_scorer(Config(path=None)))  # one batch: final statistics
     ref_ids = [p.stem for p in pages]
     at_ingest = {ref_id: stored_scores(store, ref_id) for ref_id in ref_ids}
