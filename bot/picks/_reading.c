@@ -177,6 +177,7 @@ static const char *table_names[N_TABLES] = {
 static PyObject *table_keys[N_TABLES];
 static PyObject *tables[N_TABLES]; /* owned: the objects the cache was filled from */
 static int units_are_words = 0;    /* every unit word is letters/digits/_ not starting with a digit */
+static PyObject *zero_counts = NULL; /* dict.fromkeys(_LISTS, 0): a copy of it is every call's counts */
 
 static int check_units(PyObject *units) {
     PyObject *it = PyObject_GetIter(units), *u;
@@ -224,6 +225,12 @@ static int refresh(void) {
             !PyType_IsSubtype((PyTypeObject *)tables[T_READING], &PyTuple_Type))
             goto wrong;
         if ((units_are_words = check_units(tables[T_UNITS])) < 0) goto forget;
+        Py_CLEAR(zero_counts);
+        PyObject *zero = PyLong_FromLong(0);
+        if (!zero) goto forget;
+        zero_counts = PyObject_CallMethod((PyObject *)&PyDict_Type, "fromkeys", "OO", tables[T_LISTS], zero);
+        Py_DECREF(zero);
+        if (!zero_counts) goto forget;
         flush();
     }
     Py_ssize_t known = PySet_GET_SIZE(tables[T_KNOWN]);
@@ -269,11 +276,17 @@ typedef struct {
 
 enum { C_SEP = 0, C_ALNUM = 1, C_HYPHEN = 2, C_MARK = 3 };
 static unsigned char CLASS[256];
+static unsigned char LOWER[128];   /* ASCII lower case */
+static unsigned char IN_WORD[128]; /* a letter, digit or hyphen: goes on a word once it has begun */
 
 static void init_classes(void) {
     for (int c = '0'; c <= '9'; c++) CLASS[c] = C_ALNUM;
     for (int c = 'A'; c <= 'Z'; c++) CLASS[c] = CLASS[c + 32] = C_ALNUM;
     CLASS['-'] = C_HYPHEN;
+    for (int c = 0; c < 128; c++) {
+        LOWER[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        IN_WORD[c] = CLASS[c] == C_ALNUM || c == '-';
+    }
     const char *marks = ".?$%\"";
     for (const char *m = marks; *m; m++) CLASS[(unsigned char)*m] = C_MARK;
     CLASS[0xA3] = C_MARK; /* £ */
@@ -283,45 +296,43 @@ static void init_classes(void) {
 
 /* The words of `words()`: runs of ASCII letters, digits and hyphens, less their leading hyphens; every
  * other character (any non-ASCII one too) separates. Notes the sentence ends, money signs and double
- * quotes on the way, and whether text.lower() would change anything but ASCII letters. */
+ * quotes on the way, and whether text.lower() would change anything but ASCII letters.
+ * A word is read to its end in an inner loop of its own: one unforeseen branch per word (where it ends)
+ * rather than one at each change between word and separator in a single loop. */
 #define SCAN_BODY(CHAR)                                                                              \
     {                                                                                                \
         const CHAR *d = (const CHAR *)data;                                                          \
-        int in = 0, shift = 0;                                                                       \
-        uint64_t h = 0, chunk = 0;                                                                   \
-        for (Py_ssize_t i = 0; i < length; i++) {                                                    \
+        Py_ssize_t i = 0;                                                                            \
+        while (i < length) {                                                                         \
             Py_UCS4 c = d[i];                                                                        \
             int class = c < 256 ? CLASS[c] : C_MARK;                                                 \
-            if (class == C_ALNUM || (class == C_HYPHEN && in)) {                                     \
-                if (!in) {                                                                           \
-                    in = 1;                                                                          \
-                    h = HASH_START;                                                                  \
-                    s->tokens[s->n].off = s->at;                                                     \
-                    s->tokens[s->n].pos = i;                                                         \
-                }                                                                                    \
-                unsigned char l = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);                \
-                chunk |= (uint64_t)l << shift;                                                       \
-                if ((shift += 8) == 64) {                                                            \
-                    h = hash_round(h, chunk);                                                        \
-                    chunk = 0;                                                                       \
-                    shift = 0;                                                                       \
-                }                                                                                    \
-                s->lower[s->at] = (char)l;                                                           \
-                s->orig[s->at++] = (char)c;                                                          \
+            if (class == C_ALNUM) {                                                                  \
+                Token *t = &s->tokens[s->n++];                                                       \
+                char *lower = s->lower + s->at, *orig = s->orig + s->at;                             \
+                uint64_t h = HASH_START, chunk = 0;                                                  \
+                int shift = 0;                                                                       \
+                Py_ssize_t k = 0;                                                                    \
+                t->off = s->at;                                                                      \
+                t->pos = i;                                                                          \
+                do {                                                                                 \
+                    unsigned char l = LOWER[c];                                                      \
+                    chunk |= (uint64_t)l << shift;                                                   \
+                    if ((shift += 8) == 64) {                                                        \
+                        h = hash_round(h, chunk);                                                    \
+                        chunk = 0;                                                                   \
+                        shift = 0;                                                                   \
+                    }                                                                                \
+                    lower[k] = (char)l;                                                              \
+                    orig[k++] = (char)c;                                                             \
+                } while (i + k < length && (c = d[i + k]) < 128 && IN_WORD[c]);                     \
+                t->len = k;                                                                          \
+                t->hash = hash_end(shift ? hash_round(h, chunk) : h, k);                             \
+                lower[k] = orig[k] = ' ';                                                            \
+                s->at += k + 1;                                                                      \
+                i += k;                                                                              \
                 continue;                                                                            \
             }                                                                                        \
-            if (in) {                                                                                \
-                Token *t = &s->tokens[s->n++];                                                       \
-                t->len = s->at - t->off;                                                             \
-                t->hash = hash_end(shift ? hash_round(h, chunk) : h, t->len);                        \
-                chunk = 0;                                                                           \
-                shift = 0;                                                                           \
-                s->lower[s->at] = ' ';                                                               \
-                s->orig[s->at++] = ' ';                                                              \
-                in = 0;                                                                              \
-            }                                                                                        \
-            if (class != C_MARK) continue;                                                           \
-            switch (c) {                                                                             \
+            if (class == C_MARK) switch (c) {                                                        \
             case '.':                                                                                \
             case '?':                                                                                \
                 if (i + 1 < length && d[i + 1] == ' ') s->sentences++;                               \
@@ -343,13 +354,7 @@ static void init_classes(void) {
             default:                                                                                 \
                 if (c >= 128 && (Py_UNICODE_ISUPPER(c) || Py_UNICODE_ISTITLE(c))) s->cased = 1;      \
             }                                                                                        \
-        }                                                                                            \
-        if (in) {                                                                                    \
-            Token *t = &s->tokens[s->n++];                                                           \
-            t->len = s->at - t->off;                                                                 \
-            t->hash = hash_end(shift ? hash_round(h, chunk) : h, t->len);                            \
-            s->lower[s->at] = ' ';                                                                   \
-            s->orig[s->at++] = ' ';                                                                  \
+            i++;                                                                                     \
         }                                                                                            \
     }
 
@@ -986,8 +991,10 @@ static PyObject *read_text(PyObject *text) {
     Py_ssize_t para_refs = 0;
     if ((present & F_PARA) && (para_refs = para_refs_in(text)) < 0) goto done;
 
-    if (!(counts = PyDict_New())) goto done;
+    /* Copying a dict of the same keys is one copy of its table; most lists count nothing. */
+    if (!(counts = PyDict_Copy(zero_counts))) goto done;
     for (Py_ssize_t i = 0; i < n_lists; i++) {
+        if (!list_counts[i]) continue;
         PyObject *v = PyLong_FromSsize_t(list_counts[i]);
         if (!v || PyDict_SetItem(counts, PyTuple_GET_ITEM(tables[T_LISTS], i), v) < 0) {
             Py_XDECREF(v);
