@@ -102,6 +102,27 @@ static inline int same_bytes(const char *a, const char *b, Py_ssize_t len) {
     return 1;
 }
 
+/* The same as same_bytes, eight bytes at a time, for a word of the scan's buffers (which have room to read
+ * past their end, see SLACK) against an entry's key. */
+#define SLACK 8
+static inline int same_word(const char *key, const char *word, Py_ssize_t len) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    Py_ssize_t k = 0;
+    uint64_t a, b;
+    for (; k + 8 <= len; k += 8) {
+        memcpy(&a, key + k, 8);
+        memcpy(&b, word + k, 8);
+        if (a != b) return 0;
+    }
+    if (k == len) return 1;
+    memcpy(&a, key + k, 8);
+    memcpy(&b, word + k, 8);
+    return ((a ^ b) << (8 * (8 - (len - k)))) == 0; /* only the word's own bytes (the first in memory) */
+#else
+    return same_bytes(key, word, len);
+#endif
+}
+
 static void flush(void) {
     for (size_t i = 0; i < capacity; i++) {
         Py_CLEAR(table[i].word);
@@ -129,6 +150,19 @@ static Entry *slot_for(uint64_t h) {
     size_t i = (size_t)h & mask;
     while (table[i].word) i = (i + 1) & mask;
     return &table[i];
+}
+
+/* probe() for a word of the scan's buffers. */
+static inline Entry *probe_scanned(const char *s, Py_ssize_t len, uint64_t h) {
+    size_t mask = capacity - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        Entry *e = &table[i];
+        if (!e->word) return NULL;
+        if (e->hash == h && e->len == (uint32_t)len &&
+            (len <= INLINE ? same_word(e->key, s, len)
+                           : memcmp(PyUnicode_DATA(e->word), s, (size_t)len) == 0))
+            return e;
+    }
 }
 
 /* A new entry for word (a reference is taken); may move every entry (the table grows). */
@@ -452,7 +486,7 @@ static int look_up(Scan *s) {
     for (Py_ssize_t i = 0; i < s->n; i++) {
         Token *t = &s->tokens[i];
         if (i + 8 < s->n && table) PREFETCH(&table[(size_t)t[8].hash & (capacity - 1)]);
-        t->e = probe(s->lower + t->off, t->len, t->hash);
+        t->e = table ? probe_scanned(s->lower + t->off, t->len, t->hash) : NULL;
         if (t->e) continue;
         PyObject *w = ascii_str(s->lower + t->off, t->len);
         if (!w) goto error;
@@ -831,7 +865,7 @@ static PyObject *read_text(PyObject *text) {
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
 
-    char small_lower[SMALL + 2], small_orig[SMALL + 2];
+    char small_lower[SMALL + 2 + SLACK], small_orig[SMALL + 2];
     Token small_tokens[SMALL / 2 + 2];
     Py_ssize_t small_quotes[SMALL];
     Scan s = {small_lower, small_orig, 0, small_tokens, 0, small_quotes, 0, 0, 0, 0, 0};
@@ -840,7 +874,7 @@ static PyObject *read_text(PyObject *text) {
     PyObject *lowered = NULL, *terms = NULL, *counts = NULL, *result = NULL, *titled = NULL;
     Py_ssize_t *list_counts = NULL;
     if (length > SMALL) {
-        s.lower = PyMem_Malloc((size_t)length + 2);
+        s.lower = PyMem_Malloc((size_t)length + 2 + SLACK);
         s.orig = PyMem_Malloc((size_t)length + 2);
         s.tokens = PyMem_Malloc(sizeof(Token) * (size_t)(length / 2 + 2));
         s.quotes = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)length);
@@ -850,6 +884,7 @@ static PyObject *read_text(PyObject *text) {
         }
     }
     scan(&s, kind, data, length);
+    memset(s.lower + s.at, 0, SLACK); /* what same_word reads past the last word: defined, if unused */
     if (look_up(&s) < 0) goto done;
 
     /* Nothing below may learn a word: the entries stay where they are. */
