@@ -263,10 +263,7 @@ def protect_cable(cable: Cable, extra_phrases: Iterable[str] = (), names: Iterab
     blocked: dict[int, str] = {}
     protected: dict[str, str] = {}  # name -> where it was marked (paragraph number)
     for i, para in enumerate(cable.paragraphs):
-        text = para.text
-        if not phrases and "rotect" not in text and "ROTECT" not in text:
-            continue  # find_markers' own first test, without the call: nearly every paragraph stops here
-        for marker in find_markers(text, phrases):
+        for marker in find_markers(para.text, phrases):
             if isinstance(marker, tuple):
                 start, shown = marker
             else:

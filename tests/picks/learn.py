@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -110,8 +111,8 @@ def examples(
     return out
 
 
-def _objective(w: list[float], data: Sequence[Example], lam: float) -> tuple[float, list[float]]:
-    """Negative log-likelihood of the picks plus the L2 penalty on the learned weights, and its gradient."""
+def _objective(w: list[float], data: Sequence[Example]) -> tuple[float, list[float]]:
+    """The negative log-likelihood of the picks under weights `w`, and its gradient."""
     k = len(w)
     total = 0.0
     grad = [0.0] * k
@@ -127,8 +128,7 @@ def _objective(w: list[float], data: Sequence[Example], lam: float) -> tuple[flo
             if c:
                 for j in range(k):
                     grad[j] += c * row[j]
-    total += lam * sum(wi * wi for wi in w)
-    return total, [g + 2 * lam * wi for g, wi in zip(grad, w, strict=True)]
+    return total, grad
 
 
 def fit(
@@ -163,7 +163,7 @@ def fit(
         return [min(max(x, lower[i]), upper[i]) for x, i in zip(w, free, strict=True)]
 
     def f(w: list[float]) -> tuple[float, list[float]]:
-        value, grad = _objective([*w, 1.0], reduced, 0.0)
+        value, grad = _objective([*w, 1.0], reduced)  # (the last column: the guards' fixed share)
         value += lam * sum(x * x for x in w)
         return value, [g + 2 * lam * x for g, x in zip(grad[:-1], w, strict=True)]
 
@@ -214,8 +214,6 @@ def _sets(spec: str, names: Sequence[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import os
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cv", action="store_true", help="leave one set out, for every set")
     parser.add_argument("--train", metavar="SETS", help="learn from these sets only (1-based: '1-5', '1,3')")
