@@ -71,12 +71,12 @@ static PyObject *keys[N_KEYS];
 enum {
     S_QUOTATION, S_NAMED_PEOPLE, S_FIGURES, S_CANDOUR, S_REQUEST_OR_DEAL, S_EMBASSY_COMMENT, S_MARKING,
     S_DISTINCTIVENESS, S_FIT, S_DEPENDENCE, S_BOILERPLATE, S_PROCEDURE, S_US_TALKING_POINTS, S_REDACTION,
-    S_SUMMARY, S_TOO_SHORT, S_REFERENCE_ITEM, S_HEARSAY, S_JUDGEMENT, N_SIGNALS
+    S_SUMMARY, S_TOO_SHORT, S_REFERENCE_ITEM, S_HEARSAY, S_JUDGEMENT, S_NOVELTY, N_SIGNALS
 };
 static const char *signal_names[N_SIGNALS] = {
     "quotation", "named_people", "figures", "candour", "request_or_deal", "embassy_comment", "marking",
     "distinctiveness", "fit", "dependence", "boilerplate", "procedure", "us_talking_points", "redaction",
-    "summary", "too_short", "reference_item", "hearsay", "judgement",
+    "summary", "too_short", "reference_item", "hearsay", "judgement", "novelty",
 };
 
 /* --- One call: a cable, and one paragraph of it at a time --------------------------------------------- */
@@ -84,6 +84,8 @@ static const char *signal_names[N_SIGNALS] = {
 typedef struct {
     PyObject *got[N_NAMES]; /* owned for the call */
     PyObject *cable, *paragraphs, *df, *total, *names; /* names: _us_names(cable), when asked */
+    PyObject *readings;                                /* borrowed: one per paragraph */
+    PyObject *repeated;                                /* repeated_terms(readings), when asked */
     long long total_value;
     int total_fits;
 } Call;
@@ -480,6 +482,58 @@ static int sig_hearsay(Call *call, Para *p, double *out) {
     Py_ssize_t hits = shared_with_terms(call->got[N_REVEALING], p->terms);
     if (hits < 0) return -1;
     *out = clamp(0.5 * (double)hits);
+    return 0;
+}
+
+/* signals.repeated_terms(readings): the terms two or more of the cable's paragraphs hold; NULL and no
+ * error when a reading is not one this module reads (novelty then goes to Python) */
+static PyObject *repeated_terms(Call *call) {
+    PyObject *seen = PySet_New(NULL), *repeated = PySet_New(NULL);
+    if (!seen || !repeated) goto failed;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(call->readings);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *reading = PySequence_Fast_GET_ITEM(call->readings, i), *terms, *both;
+        if (Py_TYPE(reading) != (PyTypeObject *)reading_type) goto odd;
+        terms = PyTuple_GET_ITEM(reading, field_at[R_TERMS]);
+        if (!PyFrozenSet_CheckExact(terms)) goto odd;
+        /* repeated |= seen & terms; seen |= terms */
+        if (!(both = PyNumber_And(seen, terms))) goto failed;
+        PyObject *r = PyNumber_InPlaceOr(repeated, both);
+        Py_DECREF(both);
+        if (!r) goto failed;
+        Py_DECREF(r);
+        if (!(r = PyNumber_InPlaceOr(seen, terms))) goto failed;
+        Py_DECREF(r);
+    }
+    Py_DECREF(seen);
+    return repeated;
+odd:
+failed:
+    Py_XDECREF(seen);
+    Py_XDECREF(repeated);
+    return NULL;
+}
+
+static int sig_novelty(Call *call, Para *p, double *out) {
+    if (!call->repeated && !(call->repeated = repeated_terms(call))) return PyErr_Occurred() ? -1 : FALLBACK;
+    Py_ssize_t n = PySet_GET_SIZE(p->terms), alone = 0;
+    if (n == 0) {
+        *out = 0.0;
+        return 0;
+    }
+    PyObject *t;
+    SetWalk walk = SET_WALK;
+    int more;
+    while ((more = set_next(p->terms, &walk, &t)) > 0) {
+        int in = PySet_Contains(call->repeated, t);
+        if (in < 0) {
+            SET_DONE(walk);
+            return -1;
+        }
+        alone += !in;
+    }
+    if (more < 0) return -1;
+    *out = (double)alone / (double)n; /* len(found - repeated) / len(found): exact for ints below 2**53 */
     return 0;
 }
 
@@ -1132,7 +1186,7 @@ static const SignalFunction signal_functions[N_SIGNALS] = {
     sig_quotation, sig_named_people, sig_figures, sig_candour, sig_request_or_deal, sig_embassy_comment,
     sig_marking, sig_distinctiveness, sig_fit, sig_dependence, sig_boilerplate, sig_procedure,
     sig_us_talking_points, sig_redaction, sig_summary, sig_too_short, sig_reference_item, sig_hearsay,
-    sig_judgement,
+    sig_judgement, sig_novelty,
 };
 
 /* --- score() ---------------------------------------------------------------------------------------- */
@@ -1225,7 +1279,7 @@ static PyObject *scoring_score(PyObject *module, PyObject *args) {
         PyErr_SetString(PyExc_RuntimeError, "bot.picks._scoring is not bound: call bind(signals globals)");
         return NULL;
     }
-    Call call = {{NULL}, cable, NULL, df, total, NULL, 0, 0};
+    Call call = {{NULL}, cable, NULL, df, total, NULL, NULL, NULL, 0, 0};
     int speakers = 0; /* a signal that asks who is speaking is computed here */
     PyObject *result = NULL, *seq = NULL;
     Py_ssize_t n_plan = PyTuple_GET_SIZE(plan);
@@ -1301,6 +1355,7 @@ static PyObject *scoring_score(PyObject *module, PyObject *args) {
     }
     PyObject *read_seq = PySequence_Fast(readings, "readings must be a sequence");
     if (!read_seq) goto done;
+    call.readings = read_seq;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     if (PySequence_Fast_GET_SIZE(read_seq) != n) {
         PyErr_SetString(PyExc_ValueError, "one reading per paragraph");
@@ -1449,6 +1504,7 @@ done:
     for (int i = 0; i < N_NAMES; i++) Py_XDECREF(call.got[i]);
     Py_XDECREF(call.paragraphs);
     Py_XDECREF(call.names);
+    Py_XDECREF(call.repeated);
     Py_XDECREF(seq);
     PyMem_Free(weights);
     PyMem_Free(codes);
@@ -1589,7 +1645,7 @@ PyMODINIT_FUNC PyInit__scoring(void) {
         PyTuple_SET_ITEM(names, i, s);
     }
     /* What signals.py expects of this module: it ignores a build of another version rather than fail. */
-    if (PyModule_AddObjectRef(module, "SIGNALS", names) < 0 || PyModule_AddIntConstant(module, "API", 1) < 0)
+    if (PyModule_AddObjectRef(module, "SIGNALS", names) < 0 || PyModule_AddIntConstant(module, "API", 2) < 0)
         goto fail;
     Py_DECREF(names);
     return module;

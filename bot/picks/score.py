@@ -19,7 +19,7 @@ from bot.model import Cable
 from bot.picks import signals
 from bot.picks.protect import protect_cable
 from bot.picks.settings import PickSettings
-from bot.picks.signals import SIGNALS, Passage, Reading, Signal, read
+from bot.picks.signals import SIGNALS, Passage, Reading, Signal, read, repeated_terms
 
 
 @dataclass(frozen=True)
@@ -132,20 +132,21 @@ def score_cable(
     exclude_paragraphs = settings.exclude_paragraphs
     block = compiled.block
     scores: list[Score] = []
+    if readings is None:
+        readings = [read(para.text) for para in cable.paragraphs]
     computed: list[tuple[float, dict[str, float]]] | None = None
     if compiled.plan is not None and compiled.scorer is not None:
         # Every paragraph's shares and value at once, as _shares and the line below give them.
-        if readings is None:
-            readings = [read(para.text) for para in cable.paragraphs]
         computed = compiled.scorer.score(
             cable, readings, df, total, compiled.plan, compiled.boost, boost_weight
         )
+    repeated = repeated_terms(readings) if computed is None else None
     for i, para in enumerate(cable.paragraphs):
         if computed is not None:
             value, reasons = computed[i]
         else:
-            given = readings[i] if readings is not None else None
-            reasons = _shares(Passage(para, cable, i, df, total, given), compiled, boost_weight)
+            passage = Passage(para, cable, i, df, total, readings[i], repeated)
+            reasons = _shares(passage, compiled, boost_weight)
             value = round(sum(reasons.values()), 3)
         reason: str | None = None
         released: str | None = None

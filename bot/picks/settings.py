@@ -43,27 +43,29 @@ from bot.errors import ConfigError
 # why), except the guards, set by hand: what no editor weighs against a good paragraph, and no post carries.
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {
-        "quotation": 1.79,
-        "named_people": 1.19,
-        "figures": 0.97,
-        "candour": 2.87,
-        "request_or_deal": 0.37,  # requests and deals are most cables' business: they tell little apart
-        "embassy_comment": 1.56,
-        "hearsay": 2.35,
-        "marking": 3.71,  # what was secret is what was revealing: editors pick (S) and (C) over (U)
-        "distinctiveness": 2.69,
+        "quotation": 1.67,
+        "named_people": 1.3,
+        "figures": 0.83,
+        "candour": 2.88,
+        "request_or_deal": 0.36,  # requests and deals are most cables' business: they tell little apart
+        "embassy_comment": 1.48,
+        "hearsay": 2.42,
+        "marking": 3.67,  # what was secret is what was revealing: editors pick (S) and (C) over (U)
+        "distinctiveness": 2.31,
         "fit": 0.25,  # a floor: editors did not prefer short paragraphs, but a long thread is worse to post
         "dependence": -0.59,
         "boilerplate": -4.0,  # a guard
         "procedure": -1.0,  # a guard
-        "us_talking_points": -0.78,
+        "us_talking_points": -0.74,
         "redaction": -3.0,  # a guard
-        "summary": -1.99,  # summaries pack every name and figure: they must be revealing to win
+        "summary": -1.62,  # summaries pack every name and figure: they must be revealing to win
         "too_short": -3.0,  # a guard
         "reference_item": -6.0,  # a guard
         "boost": 1.5,
-        # Last: `--jitter` draws a factor per weight in this order, so the others keep theirs.
-        "judgement": 0.76,
+        # Last: `--jitter` draws a factor per weight in this order, so the others keep theirs (the newest
+        # last).
+        "judgement": 0.74,
+        "novelty": 2.44,  # what only this paragraph of the cable says, against a summary restating the rest
     }
 )
 

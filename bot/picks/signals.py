@@ -466,7 +466,8 @@ class Passage:
 
     `df` maps a term to the number of paragraphs of the corpus that contain it (only the terms of this
     paragraph need be present); `total` is the number of paragraphs in the corpus. `given` is a Reading
-    of the text made earlier (ingest reads each paragraph once, for the corpus and for the score).
+    of the text made earlier (ingest reads each paragraph once, for the corpus and for the score), and
+    `given_repeated` the terms other paragraphs of the cable share (`repeated_terms` of all its readings).
     """
 
     paragraph: Paragraph
@@ -475,14 +476,18 @@ class Passage:
     df: Mapping[str, int] = field(default_factory=dict)
     total: int = 0
     given: Reading | None = None
+    given_repeated: frozenset[str] | None = None  # the cable's repeated terms, when known (`repeated`)
 
     @property
     def text(self) -> str:
         return self.paragraph.text
 
     def __post_init__(self) -> None:
-        if self.given is not None:  # the reading is known: no need to go through the cached property
+        # What is known already need not go through the cached properties.
+        if self.given is not None:
             self.__dict__["reading"] = self.given
+        if self.given_repeated is not None:
+            self.__dict__["repeated"] = self.given_repeated
 
     @cached_property
     def reading(self) -> Reading:
@@ -491,6 +496,12 @@ class Passage:
     @property
     def terms(self) -> frozenset[str]:
         return self.reading.terms
+
+    @cached_property
+    def repeated(self) -> frozenset[str]:
+        """The terms that another paragraph of the cable holds too (`repeated_terms`): what `novelty`
+        discounts. Known when the cable is scored as a whole; worked out here for a passage made alone."""
+        return _repeated_in(self.cable)
 
     @cached_property
     def us_speaking(self) -> int:
@@ -701,6 +712,38 @@ def dependence(p: Passage) -> float:
     r = p.reading
     refs = r.counts["backref"] + r.para_refs
     return _clamp(0.35 * refs + (0.5 if r.deictic_start else 0.0))
+
+
+def novelty(p: Passage) -> float:
+    """What the paragraph says that no other paragraph of its cable says: the share of its terms that it
+    alone holds. A summary, or a comment restating the cable, shares its words with the paragraphs that
+    tell the story; the paragraph with the telling detail (a name, a number, a scene) holds them alone."""
+    found = p.reading.terms
+    if not found:
+        return 0.0
+    return len(found - p.repeated) / len(found)
+
+
+def repeated_terms(readings: Iterable[Reading]) -> frozenset[str]:
+    """The terms held by two or more of the readings (a cable's paragraphs): set operations, in C."""
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for r in readings:
+        repeated |= seen & r.terms
+        seen |= r.terms
+    return frozenset(repeated)
+
+
+# A passage made alone (not by score_cable, which knows a cable's readings) works out its cable's repeated
+# terms here: its neighbours are the same cable's other paragraphs, asked about in turn, so one is kept.
+_last_repeated: tuple[Cable | None, frozenset[str]] = (None, frozenset())
+
+
+def _repeated_in(cable: Cable) -> frozenset[str]:
+    global _last_repeated
+    if _last_repeated[0] is not cable:
+        _last_repeated = (cable, repeated_terms(read(p.text) for p in cable.paragraphs))
+    return _last_repeated[1]
 
 
 # --- Length: a post or a short thread -----------------------------------------------------------
@@ -927,6 +970,7 @@ SIGNALS: dict[str, Signal] = {
     "distinctiveness": distinctiveness,
     "fit": fit,
     "dependence": dependence,
+    "novelty": novelty,
     "boilerplate": boilerplate,
     "procedure": procedure,
     "us_talking_points": us_talking_points,
@@ -1038,9 +1082,10 @@ _COMPILED_SIGNALS = frozenset(
         "reference_item",
         "hearsay",
         "judgement",
+        "novelty",
     )
 )
-_SCORING_API = 1  # bot.picks._scoring's API constant: what this module expects of it
+_SCORING_API = 2  # bot.picks._scoring's API constant: what this module expects of it
 _ported_functions = dict(SIGNALS)  # the functions the C stands for (a signal replaced later is not)
 
 

@@ -311,6 +311,32 @@ def test_judgement_is_a_view_someone_holds_but_not_the_us_sides():
     assert signals.judgement(ours) == 0.0
 
 
+def test_novelty_is_what_no_other_paragraph_of_the_cable_says():
+    cable = cable_of(
+        "Summary: the minister met the ambassador about the pipeline, the budget and the election.",
+        "The minister said the pipeline contract went to his brother-in-law for forty million dollars.",
+        "The minister also discussed the budget and the election with the ambassador.",
+    )
+    summary, detail, rest = (Passage(p, cable, i) for i, p in enumerate(cable.paragraphs))
+    assert signals.novelty(detail) > signals.novelty(summary)
+    assert signals.novelty(detail) > signals.novelty(rest)
+    # "minister" and "pipeline" are shared with the summary; the rest of its terms are its own
+    own = detail.reading.terms - summary.reading.terms - rest.reading.terms
+    assert signals.novelty(detail) == len(own) / len(detail.reading.terms)
+    assert signals.novelty(passage(PLAIN)) == 1.0  # a paragraph alone in its cable says only its own
+    assert signals.novelty(passage("... -- 12")) == 0.0  # no terms: nothing of its own
+
+
+def test_novelty_is_the_same_whether_the_cable_is_scored_whole_or_a_passage_alone():
+    cable = cable_of(CANDID_TEXT, PLAIN, "The president is paranoid, the foreign minister said again.")
+    readings = [signals.read(p.text) for p in cable.paragraphs]
+    repeated = signals.repeated_terms(readings)
+    assert repeated == {"president", "paranoid", "foreign", "minister"}
+    for i, p in enumerate(cable.paragraphs):
+        whole = Passage(p, cable, i, {}, 0, readings[i], repeated)
+        assert signals.novelty(whole) == signals.novelty(Passage(p, cable, i))
+
+
 def test_the_embassys_comment_is_flagged():
     assert signals.embassy_comment(passage("Comment: the minister is out of his depth. End comment.")) == 1.0
     assert signals.embassy_comment(passage(PLAIN)) == 0.0
