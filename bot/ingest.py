@@ -16,6 +16,12 @@ written, and the texts of the stored paragraphs they replace, when a fuller copy
 returns, for each, one (score, blocked, block_reason, reasons JSON) per paragraph, in order, and may
 write more in the transaction (the corpus statistics). Identical copies are skipped before it is
 called, and a copy that only fills metadata gaps writes no paragraphs; neither reaches it.
+
+A BatchScorer may also have the methods `prepare(cable)` and `receive(sent)`: the reader process (see
+below) may call `prepare` on a cable it parses, and sends what it returns (if not None) with the cable;
+this process calls `receive` on each, in the order they were made, and the scorer finds what that
+returns in `Writing.prepared`, when the cable written is that very cable. So the part of scoring that
+needs no corpus statistics can be done by the reader process, for the process that saves to do less.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot.errors import CablebotError, ParseError
 from bot.model import Cable
@@ -47,6 +53,14 @@ if TYPE_CHECKING:
     from bot.store.cables import ParagraphScorer as BatchScorer
 
 Progress = Callable[[int], None]  # called with the number of input bytes just consumed
+
+
+class PreparedCable(NamedTuple):
+    """A cable, and what the scorer made of it in the process that parsed it (`prepare`, then `receive`)."""
+
+    cable: Cable
+    prepared: Any
+
 
 BATCH_SIZE = 500
 FIRST_BATCH = 32  # an ingest's first batch; each next one twice as big, up to BATCH_SIZE (see ingest())
@@ -177,13 +191,14 @@ def _is_release_csv(path: Path) -> bool:
 
 
 def ingest(
-    items: Iterable[Cable | ParseError],
+    items: Iterable[Cable | PreparedCable | ParseError],
     store: Store,
     *,
     scorer: BatchScorer | None = None,
     batch_size: int = BATCH_SIZE,
     report: IngestReport | None = None,
     first_batch: int = FIRST_BATCH,
+    saved: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Save every cable of `items` by the merge rule, a batch per transaction; count what happened.
 
@@ -192,11 +207,13 @@ def ingest(
     it would otherwise sit idle while 500 cables are parsed, a fifth of an ingest of the 1,295 pages),
     and only a few batches are small (each batch writes all its distinct terms to the corpus statistics,
     so small batches cost more per cable). Every ingest batches the same way, one process or two: scores
-    count the batch's own paragraphs in the corpus statistics, so the same input gives the same scores."""
+    count the batch's own paragraphs in the corpus statistics, so the same input gives the same scores.
+    `saved` is called with the number of cables of each batch once it is saved (in the writer thread)."""
     report = report or IngestReport()
     batch: list[Cable] = []
+    prepared: list[Any] = []  # what was prepared for each cable of the batch (None for nothing)
     size = min(first_batch, batch_size)
-    with _fewer_collections(), _BatchWriter(store, scorer, report) as writer:
+    with _fewer_collections(), _BatchWriter(store, scorer, report, saved) as writer:
         for item in items:
             if isinstance(item, ParseError):
                 where = item.where or "input"
@@ -204,13 +221,18 @@ def ingest(
                     Failure(f"{where}:{item.line}" if item.line is not None else where, item.reason)
                 )
                 continue
-            batch.append(item)
+            if isinstance(item, PreparedCable):
+                batch.append(item.cable)
+                prepared.append(item.prepared)
+            else:
+                batch.append(item)
+                prepared.append(None)
             if len(batch) >= size:
-                writer.put(batch)
-                batch = []
+                writer.put(batch, prepared)
+                batch, prepared = [], []
                 size = min(2 * size, batch_size)
         if batch:
-            writer.put(batch)
+            writer.put(batch, prepared)
     return report
 
 
@@ -255,9 +277,15 @@ class _BatchWriter:
 
     _DONE = None
 
-    def __init__(self, store: Store, scorer: BatchScorer | None, report: IngestReport) -> None:
-        self._store, self._scorer, self._report = store, scorer, report
-        self._queue: queue.Queue[list[Cable] | None] = queue.Queue(maxsize=2)
+    def __init__(
+        self,
+        store: Store,
+        scorer: BatchScorer | None,
+        report: IngestReport,
+        saved: Callable[[int], None] | None = None,
+    ) -> None:
+        self._store, self._scorer, self._report, self._saved = store, scorer, report, saved
+        self._queue: queue.Queue[tuple[list[Cable], list[Any]] | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="cablebot-ingest-writer", daemon=True)
 
@@ -265,9 +293,9 @@ class _BatchWriter:
         self._thread.start()
         return self
 
-    def put(self, batch: list[Cable]) -> None:
+    def put(self, batch: list[Cable], prepared: list[Any]) -> None:
         self._raise_failure()
-        self._queue.put(batch)
+        self._queue.put((batch, prepared))
 
     def __exit__(self, *exc: object) -> None:
         self._queue.put(self._DONE)
@@ -280,20 +308,29 @@ class _BatchWriter:
             raise self._error
 
     def _run(self) -> None:
-        while (batch := self._queue.get()) is not self._DONE:
+        while (work := self._queue.get()) is not self._DONE:
             if self._error is None:
+                batch, prepared = work
                 try:
-                    _save(self._store, batch, self._scorer, self._report)
+                    _save(self._store, batch, self._scorer, self._report, prepared)
+                    if self._saved is not None:
+                        self._saved(len(batch))
                 except BaseException as e:  # handed to the caller's thread, which raises it
                     self._error = e
 
 
-def _save(store: Store, batch: list[Cable], scorer: BatchScorer | None, report: IngestReport) -> None:
+def _save(
+    store: Store,
+    batch: list[Cable],
+    scorer: BatchScorer | None,
+    report: IngestReport,
+    prepared: list[Any] | None = None,
+) -> None:
     from bot.store.cables import save_cables
     from bot.store.merge import Outcome
 
     with store.write() as conn:
-        saved = save_cables(conn, batch, scorer)
+        saved = save_cables(conn, batch, scorer, prepared)
     for offered, result in zip(batch, saved, strict=True):
         setattr(report, result.outcome.value, getattr(report, result.outcome.value) + 1)
         # Said once, when the cable is written; a later copy that brings paragraphs makes it postable.
@@ -322,9 +359,9 @@ def ingest_paths(
     if not _reader_process_pays(inputs, scorer):
         return ingest(read_files(inputs.files, permalinks, progress), store, scorer=scorer, report=report)
     # Started before ingest() starts its writer thread: a process is forked from this thread alone.
-    reader = _ReaderProcess(inputs.files, permalinks)
+    reader = _ReaderProcess(inputs.files, permalinks, scorer)
     try:
-        return ingest(reader.items(progress), store, scorer=scorer, report=report)
+        return ingest(reader.items(progress), store, scorer=scorer, report=report, saved=reader.saved)
     finally:
         reader.close()
 
@@ -354,27 +391,33 @@ def _reader_process_pays(inputs: Inputs, scorer: BatchScorer | None) -> bool:
 class _ReaderProcess:
     """`read_files` in a process of its own, so that parsing (pure Python) runs on a second CPU while
     this process scores and saves: with the GIL, the writer thread alone overlaps only with the
-    database's own work. Cables come back in order, a few dozen per message; the pipe holds little, so
-    the reader waits when the writer falls behind, and memory stays bounded. Nothing here touches the
-    database: each batch is still saved and scored in one transaction of this process.
+    database's own work. When the writer falls behind, and the scorer can `prepare` (see the module
+    docstring), the reader also prepares the scores of the cables it reads, for the writer to do less
+    (see _read_into). Cables come back in order, a few dozen per message; the pipe holds little, so
+    the reader waits when the writer falls far behind, and memory stays bounded. Nothing here touches
+    the database: each batch is still saved and scored in one transaction of this process.
     """
 
     CHUNK = 32  # items per message: few enough to keep the writer fed, enough to spread the pickling
 
-    def __init__(self, files: Sequence[Path], permalinks: PermalinkTemplate) -> None:
+    def __init__(
+        self, files: Sequence[Path], permalinks: PermalinkTemplate, scorer: BatchScorer | None
+    ) -> None:
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         _widen(send)
+        self._saved = context.RawValue("q", 0)  # cables saved so far: the reader reads it, see _read_into
         self._process = context.Process(
             target=_read_into,
-            args=(list(files), permalinks, send),
+            args=(list(files), permalinks, send, getattr(scorer, "prepare", None), self._saved),
             name="cablebot-ingest-reader",
             daemon=True,
         )
         self._process.start()
         send.close()  # the child holds the only sending end: its exit is then seen here as the end
+        self._receive_prepared = getattr(scorer, "receive", None)
 
-    def items(self, progress: Progress | None = None) -> Iterator[Cable | ParseError]:
+    def items(self, progress: Progress | None = None) -> Iterator[Cable | PreparedCable | ParseError]:
         while True:
             try:
                 message = self._receive.recv()
@@ -388,15 +431,33 @@ class _ReaderProcess:
                 return
             chunk, consumed = message
             for item in chunk:
-                yield ParseError(item[0], where=item[1], line=item[2]) if isinstance(item, tuple) else item
+                if type(item) is not tuple:
+                    yield item
+                elif len(item) == 2:
+                    cable, sent = item
+                    yield PreparedCable(
+                        cable, self._receive_prepared(sent) if self._receive_prepared else None
+                    )
+                else:
+                    yield ParseError(item[0], where=item[1], line=item[2])
             if progress and consumed:
                 progress(consumed)
+
+    def saved(self, cables: int) -> None:
+        """Tell the reader that `cables` more of those it sent are saved (one thread calls this)."""
+        self._saved.value += cables
 
     def close(self) -> None:
         self._receive.close()
         if self._process.is_alive():  # the ingest stopped early: the reader has nobody to read for
             self._process.terminate()
         self._process.join()
+
+
+# The reader prepares a cable's scores only when the writer has this many cables it was sent and has not
+# saved yet: then the writer has work in hand (a batch waiting besides the one it saves), and the time
+# the reader spends preparing is time the writer spends less later. With fewer, the writer would wait.
+PREPARE_BACKLOG = 1000
 
 
 def _widen(pipe: Connection) -> None:
@@ -415,19 +476,37 @@ def _widen(pipe: Connection) -> None:
         pass  # another system, or a lower limit: the pipe as it is
 
 
-def _read_into(files: list[Path], permalinks: PermalinkTemplate, send: Connection) -> None:
-    """The reader process: every item of `files`, sent in chunks with the bytes consumed, then None."""
+def _read_into(
+    files: list[Path],
+    permalinks: PermalinkTemplate,
+    send: Connection,
+    prepare: Callable[[Cable], Any] | None,
+    saved: Any,
+) -> None:
+    """The reader process: every item of `files`, sent in chunks with the bytes consumed, then None. A
+    cable travels alone, or as (cable, prepared) when `prepare` made something of it."""
     consumed = 0
+    read = 0
 
     def advance(n: int) -> None:
         nonlocal consumed
         consumed += n
 
-    chunk: list[Cable | tuple[str, str | None, int | None]] = []
+    chunk: list[Cable | tuple[Cable, Any] | tuple[str, str | None, int | None]] = []
     try:
         for item in read_files(files, permalinks, advance):
-            # A ParseError travels as its fields: an exception's pickle keeps only its message.
-            chunk.append((item.reason, item.where, item.line) if isinstance(item, ParseError) else item)
+            if isinstance(item, ParseError):
+                # A ParseError travels as its fields: an exception's pickle keeps only its message.
+                chunk.append((item.reason, item.where, item.line))
+            elif (
+                prepare is not None
+                and read - saved.value > PREPARE_BACKLOG
+                and (prepared := _prepared(prepare, item)) is not None
+            ):
+                chunk.append((item, prepared))  # a plain tuple: a PreparedCable's pickle names its class
+            else:
+                chunk.append(item)
+            read += 1
             if len(chunk) >= _ReaderProcess.CHUNK:
                 send.send((chunk, consumed))
                 chunk, consumed = [], 0
@@ -437,6 +516,15 @@ def _read_into(files: list[Path], permalinks: PermalinkTemplate, send: Connectio
         pass  # the ingest stopped listening
     finally:
         send.close()
+
+
+def _prepared(prepare: Callable[[Cable], Any], cable: Cable) -> Any:
+    """What `prepare` makes of a cable; None when it fails: the scorer then scores the cable whole, in the
+    ingesting process, where a failure (the same one, surely) stops the ingest with its real cause."""
+    try:
+        return prepare(cable)
+    except Exception:
+        return None
 
 
 def find_scorer(config: Config) -> BatchScorer | None:

@@ -240,13 +240,16 @@ def test_reading_in_a_process_of_its_own_saves_and_reports_exactly_what_one_proc
 
 @pytest.mark.corpus
 @pytest.mark.slow
+@pytest.mark.parametrize("backlog", [0, 300], ids=["every-cable-prepared", "some-prepared"])
 def test_the_pages_score_and_count_to_the_bit_alike_read_in_one_process_or_two(
-    tmp_path, reader_process, monkeypatch
+    tmp_path, reader_process, monkeypatch, backlog
 ):
     import bot.ingest
     from bot.store import open_store
 
     pages = cables_dir() / "html"
+    # The reader prepares the scores of every cable (or of those it reads with 300 left to save).
+    monkeypatch.setattr(bot.ingest, "PREPARE_BACKLOG", backlog)
     with open_store(f"sqlite:///{tmp_path}/two.db") as two:
         aside = ingest_paths([pages], two, scorer=batch_scorer(Config(path=None)))
         scored_aside = _stored_scores_and_statistics(two)

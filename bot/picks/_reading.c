@@ -1067,8 +1067,8 @@ done:
 /* --- distinctiveness --------------------------------------------------------------------------------- */
 
 /* rarest(terms, df, k=10): signals._rarest_python(terms, df, k), the k smallest paragraph frequencies
- * of the terms (0 for a term df lacks), smallest first: one pass keeping the k smallest, instead of
- * fetching all and sorting. Only for a plain dict of ints that fit in 64 bits (what ingest passes);
+ * of the distinct terms (0 for a term df lacks), smallest first: one pass keeping the k smallest,
+ * instead of fetching all and sorting. Only for a plain dict of ints that fit in 64 bits (what ingest passes);
  * anything else is handed to the Python. */
 #define MAX_RAREST 64
 
@@ -1092,7 +1092,9 @@ static PyObject *reading_rarest(PyObject *module, PyObject *const *args, Py_ssiz
     PyObject *terms = args[0], *df = args[1];
     Py_ssize_t k = 10;
     if (nargs == 3 && (k = PyLong_AsSsize_t(args[2])) == -1 && PyErr_Occurred()) return NULL;
-    if (!PyAnySet_Check(terms) || !PyDict_CheckExact(df) || k < 0 || k > MAX_RAREST)
+    /* (a list too: the terms a reader process sent, split from one string, are distinct) */
+    if (!(PyAnySet_Check(terms) || PyList_CheckExact(terms)) || !PyDict_CheckExact(df) || k < 0 ||
+        k > MAX_RAREST)
         return rarest_python(args, nargs);
     long long values[MAX_RAREST];
     Py_ssize_t kept = 0;

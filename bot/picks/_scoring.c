@@ -754,6 +754,35 @@ static int sig_marking(Call *call, Para *p, double *out) {
 
 #define RAREST 10
 
+/* Keep v among the `*kept` smallest values so far (at most RAREST), in increasing order */
+static void keep_rarest(long long *values, Py_ssize_t *kept, long long v) {
+    if (*kept == RAREST && v >= values[RAREST - 1]) return;
+    Py_ssize_t i = *kept < RAREST ? (*kept)++ : RAREST - 1;
+    for (; i > 0 && values[i - 1] > v; i--) values[i] = values[i - 1];
+    values[i] = v;
+}
+
+/* distinctiveness from the rarest counts (kept > 0) and the paragraph total (> 1) */
+static double rarest_distinctiveness(const long long *values, Py_ssize_t kept, long long total) {
+    double logs[RAREST];
+    for (Py_ssize_t i = 0; i < kept; i++) logs[i] = log1p((double)values[i]);
+    double ceiling = log((double)(total + 1));
+    double mean = (ceiling - sum_floats(logs, kept) / (double)kept) / ceiling;
+    return clamp((mean - 0.5) / 0.4);
+}
+
+/* A term's count in df (0 when it lacks it) into *v; FALLBACK when it is not a plain count (or a
+ * negative one, whose log1p is the Python's error) */
+static int count_in(PyObject *df, PyObject *term, Py_hash_t hash, long long *v) {
+    PyObject *count = _PyDict_GetItem_KnownHash(df, term, hash);
+    *v = 0;
+    if (!count) return PyErr_Occurred() ? -1 : 0;
+    int overflow = 0;
+    if (!PyLong_CheckExact(count)) return FALLBACK;
+    *v = PyLong_AsLongLongAndOverflow(count, &overflow);
+    return overflow || *v < 0 ? FALLBACK : 0;
+}
+
 static int sig_distinctiveness(Call *call, Para *p, double *out) {
     if (!call->total_fits) return FALLBACK;
     if (call->total_value <= 1 || PySet_GET_SIZE(p->terms) == 0) {
@@ -770,31 +799,16 @@ static int sig_distinctiveness(Call *call, Para *p, double *out) {
     Py_hash_t hash;
     /* (the set's own copy of each hash: the term itself, far away in memory, is not read) */
     while ((more = set_next_hashed(p->terms, &walk, &term, &hash)) > 0) {
-        PyObject *count = _PyDict_GetItem_KnownHash(call->df, term, hash);
-        long long v = 0;
-        if (count) {
-            int overflow = 0;
-            if (PyLong_CheckExact(count)) v = PyLong_AsLongLongAndOverflow(count, &overflow);
-            if (!PyLong_CheckExact(count) || overflow || v < 0) {
-                /* not a plain count (or a negative one, whose log1p is the Python's error) */
-                SET_DONE(walk);
-                return FALLBACK;
-            }
-        } else if (PyErr_Occurred()) {
+        long long v;
+        int rc = count_in(call->df, term, hash, &v);
+        if (rc) {
             SET_DONE(walk);
-            return -1;
+            return rc;
         }
-        if (kept == RAREST && v >= values[RAREST - 1]) continue;
-        Py_ssize_t i = kept < RAREST ? kept++ : RAREST - 1;
-        for (; i > 0 && values[i - 1] > v; i--) values[i] = values[i - 1];
-        values[i] = v;
+        keep_rarest(values, &kept, v);
     }
     if (more < 0) return -1;
-    double logs[RAREST];
-    for (Py_ssize_t i = 0; i < kept; i++) logs[i] = log1p((double)values[i]);
-    double ceiling = log((double)(call->total_value + 1));
-    double mean = (ceiling - sum_floats(logs, kept) / (double)kept) / ceiling;
-    *out = clamp((mean - 0.5) / 0.4);
+    *out = rarest_distinctiveness(values, kept, call->total_value);
     return 0;
 }
 
@@ -1549,6 +1563,126 @@ done:
     return result;
 }
 
+/* --- finish() --------------------------------------------------------------------------------------- */
+
+/* The distinctiveness of distinct terms (signals.corpus_distinctiveness), given as a list or tuple: in C
+ * for a plain dict of counts and a total that fits, the Python's answer otherwise */
+static int terms_distinctiveness(PyObject *terms, PyObject *df, PyObject *total, long long total_value,
+                                 int total_fits, double *out) {
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(terms);
+    if (total_fits && (total_value <= 1 || n == 0)) {
+        *out = 0.0;
+        return 0;
+    }
+    if (total_fits && PyDict_CheckExact(df)) {
+        long long values[RAREST];
+        Py_ssize_t kept = 0;
+        int rc = 0;
+        for (Py_ssize_t i = 0; i < n && !rc; i++) {
+            PyObject *term = PySequence_Fast_GET_ITEM(terms, i);
+            Py_hash_t hash = PyObject_Hash(term); /* (cached in the str: counting the batch hashed it) */
+            long long v;
+            if (hash == -1) return -1;
+            if (!(rc = count_in(df, term, hash, &v))) keep_rarest(values, &kept, v);
+        }
+        if (rc < 0) return -1;
+        if (!rc) {
+            *out = rarest_distinctiveness(values, kept, total_value);
+            return 0;
+        }
+    }
+    PyObject *function = PyDict_GetItemString(space, "corpus_distinctiveness"), *value;
+    if (!function) {
+        PyErr_SetString(PyExc_RuntimeError, "bot.picks.signals has no corpus_distinctiveness");
+        return -1;
+    }
+    if (!(value = PyObject_CallFunctionObjArgs(function, terms, df, total, NULL))) return -1;
+    *out = PyFloat_AsDouble(value);
+    Py_DECREF(value);
+    return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
+}
+
+static PyObject *scoring_finish(PyObject *module, PyObject *args) {
+    PyObject *terms, *df, *total, *slots, *result = NULL;
+    Py_ssize_t at, width, n;
+    double weight, *row = NULL, *kept;
+    long long total_value = 0;
+    int total_fits = 0;
+    Py_buffer shares;
+    if (!PyArg_ParseTuple(args, "y*O!OOO!nd:finish", &shares, &PyList_Type, &terms, &df, &total, &PyTuple_Type,
+                          &slots, &at, &weight))
+        return NULL;
+    width = PyTuple_GET_SIZE(slots);
+    n = PyList_GET_SIZE(terms);
+    if (!space) {
+        PyErr_SetString(PyExc_RuntimeError, "bot.picks._scoring is not bound: call bind(signals globals)");
+        goto done;
+    }
+    if (width == 0 || at >= width || shares.len != (Py_ssize_t)sizeof(double) * width * n) {
+        PyErr_SetString(PyExc_ValueError, "finish(): shares must hold len(slots) doubles per paragraph");
+        goto done;
+    }
+    if (PyLong_CheckExact(total)) {
+        int overflow = 0;
+        total_value = PyLong_AsLongLongAndOverflow(total, &overflow);
+        if (total_value == -1 && PyErr_Occurred()) goto done;
+        total_fits = !overflow && total_value < (1LL << 53);
+    }
+    if (!(row = PyMem_Calloc(2 * (size_t)width, sizeof(double)))) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    kept = row + width;
+    if (!(result = PyList_New(n))) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *paragraph_terms = PyList_GET_ITEM(terms, i), *reasons = NULL, *value = NULL, *item = NULL;
+        Py_ssize_t n_kept = 0;
+        memcpy(row, (const char *)shares.buf + sizeof(double) * width * i, sizeof(double) * width);
+        if (at >= 0) { /* the share of distinctiveness, as score() rounds it */
+            double d;
+            PyObject *seq = PySequence_Fast(paragraph_terms, "finish(): a paragraph's terms must be iterable");
+            int rc = seq ? terms_distinctiveness(seq, df, total, total_value, total_fits, &d) : -1;
+            Py_XDECREF(seq);
+            if (rc < 0) goto failed;
+            row[at] = 0.0;
+            if (d && round3(weight * d, &row[at]) < 0) goto failed;
+        }
+        if (!(reasons = PyDict_New())) goto failed;
+        for (Py_ssize_t s = 0; s < width; s++) { /* the shares kept: not zero */
+            if (!row[s]) continue;
+            PyObject *v = PyFloat_FromDouble(row[s]);
+            if (!v || PyDict_SetItem(reasons, PyTuple_GET_ITEM(slots, s), v) < 0) {
+                Py_XDECREF(v);
+                goto failed;
+            }
+            Py_DECREF(v);
+            kept[n_kept++] = row[s];
+        }
+        if (n_kept == 0) /* round(sum([]), 3): the int 0 */
+            value = PyLong_FromLong(0);
+        else {
+            double v;
+            if (round3(sum_floats(kept, n_kept), &v) < 0) goto failed;
+            value = PyFloat_FromDouble(v);
+        }
+        if (value) item = PyTuple_Pack(2, value, reasons);
+        Py_XDECREF(value);
+        Py_DECREF(reasons);
+        if (!item) goto cleared;
+        PyList_SET_ITEM(result, i, item);
+        continue;
+    failed:
+        Py_XDECREF(reasons);
+    cleared:
+        Py_CLEAR(result);
+        break;
+    }
+done:
+    PyMem_Free(row);
+    PyBuffer_Release(&shares);
+    return result;
+}
+
 static PyObject *scoring_round3(PyObject *module, PyObject *x) {
     double v = PyFloat_AsDouble(x), r;
     if (v == -1.0 && PyErr_Occurred()) return NULL;
@@ -1650,6 +1784,11 @@ static PyMethodDef methods[] = {
      "(value, reasons), one per paragraph: bot.picks.score's shares and value, the signals of the plan "
      "given by an index in SIGNALS computed here, the others by their Python function. With raw, each "
      "signal's value instead (a dict per paragraph, zeros too, no boost)."},
+    {"finish", scoring_finish, METH_VARARGS,
+     "finish(shares, terms, df, total, slots, at, weight) -> list of (value, reasons), one per paragraph: "
+     "the shares prepared for each paragraph (bytes, len(slots) doubles each), with distinctiveness's "
+     "(at: its slot, -1 for none) computed from the paragraph's distinct terms (terms: one list, or any "
+     "iterable, per paragraph), kept, added and rounded as score() does."},
     {"bind", scoring_bind, METH_O,
      "bind(globals): score with the word lists, regexes and helpers of this namespace (bot.picks.signals)."},
     {"reasons_json", scoring_reasons_json, METH_O,

@@ -13,7 +13,7 @@ current statistics when it matters.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -42,7 +42,7 @@ class CorpusDelta:
                 self.df[term] += sign
         self.paragraphs += sign
 
-    def add_paragraphs(self, paragraph_terms: Iterable[frozenset[str]]) -> None:
+    def add_paragraphs(self, paragraph_terms: Iterable[Collection[str]]) -> None:
         """Many paragraphs' distinct terms at once (one C-level count for a whole batch)."""
         counted = list(paragraph_terms)
         self.df.update(chain.from_iterable(counted))

@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
+from itertools import chain
 from operator import add
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from sqlalchemy import Connection, select
 from bot.logs import get_logger, log
 from bot.model import Cable
 from bot.picks.corpus import CorpusDelta, CorpusStats
+from bot.picks.prepared import finish_scores
 from bot.picks.score import Score, score_cable
 from bot.picks.settings import PickSettings
 from bot.picks.signals import _scorer, read, terms
@@ -188,7 +190,7 @@ class CorpusCache:
     def count(
         self,
         conn: Connection,
-        added: Sequence[frozenset[str]],
+        added: Sequence[Collection[str]],
         removed: Sequence[frozenset[str]] = (),
     ) -> CorpusDelta:
         """Count a batch: the paragraphs `added` (each its distinct terms) in, those `removed` out, after
@@ -226,16 +228,25 @@ def score_writing(
     if not any(w.cable.paragraphs or w.replaced for w in writing):
         return [[] for _ in writing]
     cache = cache if cache is not None else CorpusCache()
-    readings = [[read(p.text) for p in w.cable.paragraphs] for w in writing]  # read once: for both uses
+    # Each cable's paragraphs are read once, for both uses: here, or where its scores were prepared
+    # (`w.prepared`, a bot.picks.prepared.Prepared: an ingest's reader process), which kept their terms.
+    readings = [[read(p.text) for p in w.cable.paragraphs] if w.prepared is None else None for w in writing]
+    paragraph_terms = [
+        w.prepared.terms if w.prepared is not None else [r.terms for r in cable_readings or ()]
+        for w, cable_readings in zip(writing, readings, strict=True)
+    ]
     removed = [terms(text) for w in writing for text in w.replaced]
-    delta = cache.count(conn, [r.terms for cable_readings in readings for r in cable_readings], removed)
+    delta = cache.count(conn, list(chain.from_iterable(paragraph_terms)), removed)
     df, total = cache.df, cache.total
     columns: list[list[ScoreColumns]] = []
     # The statistics are written while the batch is scored: nothing below uses the connection until the
     # counts are in, and the database's work (its server, or SQLite's C code) runs without the GIL.
     with _meanwhile(lambda: apply_delta(conn, delta)):
         for w, cable_readings in zip(writing, readings, strict=True):
-            scores = score_cable(w.cable, settings, df, total, cable_readings)
+            if w.prepared is not None:
+                scores = finish_scores(w.prepared, settings, df, total)
+            else:
+                scores = score_cable(w.cable, settings, df, total, cable_readings)
             log_releases(w.cable, scores)
             columns.append([(s.value, s.blocked, s.block_reason, reasons_json(s.reasons)) for s in scores])
     return columns

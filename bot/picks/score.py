@@ -54,6 +54,10 @@ class _Compiled:
     # The same for bot.picks._scoring (None without it): a signal it computes is given by its index there.
     plan: tuple[tuple[str, float, int | Signal], ...] | None
     scorer: ModuleType | None  # bot.picks._scoring, when there is a plan
+    # For bot.picks.prepared: the plan without the signal that reads the corpus statistics, when all of
+    # the plan is computed in C (None otherwise: such settings are scored whole, by score_cable).
+    corpus_free: tuple[tuple[str, float, int | Signal], ...] | None = None
+    slots: tuple[str, ...] = ()  # a paragraph's prepared shares, in this order: the plan's, then boost
 
 
 _compiled: dict[int, tuple[PickSettings, _Compiled]] = {}
@@ -70,12 +74,16 @@ def _compile(settings: PickSettings) -> _Compiled:
         for name, signal in SIGNALS.items()
         if settings.weights.get(name)
     )
+    plan = _plan(weighted) if signals._scorer is not None else None
+    all_in_c = plan is not None and all(type(how) is int for _, _, how in plan)
     compiled = _Compiled(
         boost=_phrases(settings.boost),
         block=_phrases(settings.block),
         weighted=weighted,
-        plan=_plan(weighted) if signals._scorer is not None else None,
+        plan=plan,
         scorer=signals._scorer,
+        corpus_free=tuple(s for s in plan if s[0] != signals.CORPUS_SIGNAL) if plan and all_in_c else None,
+        slots=(*(name for name, _, _ in plan or ()), "boost"),
     )
     if len(_compiled) > 16:
         _compiled.clear()
@@ -127,10 +135,7 @@ def score_cable(
     compiled = _compile(settings)
     boost_weight = settings.weights.get("boost", 0.0)
     df = df if df is not None else {}
-    blocked_by_protection = protect_cable(cable, settings.protect_patterns, settings.protect_names).blocked
-    excluded = cable.ref_id in settings.exclude_cables
-    exclude_paragraphs = settings.exclude_paragraphs
-    block = compiled.block
+    blocks = _blocks(cable, settings, compiled)
     scores: list[Score] = []
     if readings is None:
         readings = [read(para.text) for para in cable.paragraphs]
@@ -148,6 +153,24 @@ def score_cable(
             passage = Passage(para, cable, i, df, total, readings[i], repeated)
             reasons = _shares(passage, compiled, boost_weight)
             value = round(sum(reasons.values()), 3)
+        reason, released = blocks[i] if blocks is not None else _UNBLOCKED
+        scores.append(Score(value, reason is not None, reason, reasons, released))
+    return tuple(scores)
+
+
+Block = tuple[str | None, str | None]  # a paragraph's block_reason and release (see Score)
+_UNBLOCKED: Block = (None, None)
+
+
+def _blocks(cable: Cable, settings: PickSettings, compiled: _Compiled) -> tuple[Block, ...] | None:
+    """Each paragraph's block reason (the weightiest only) and an editor's release of its protection;
+    None when no paragraph has either (most cables)."""
+    blocked_by_protection = protect_cable(cable, settings.protect_patterns, settings.protect_names).blocked
+    excluded = cable.ref_id in settings.exclude_cables
+    exclude_paragraphs = settings.exclude_paragraphs
+    block = compiled.block
+    blocks: list[Block] = []
+    for i, para in enumerate(cable.paragraphs):
         reason: str | None = None
         released: str | None = None
         if (protected := blocked_by_protection.get(i)) is not None:
@@ -165,8 +188,8 @@ def score_cable(
                 reason = "excluded by an editor: [picks] exclude_paragraphs"
             elif block is not None and (m := block.search(para.text)):
                 reason = f"blocked keyword {m.group(0)!r}: [picks] block"
-        scores.append(Score(value, reason is not None, reason, reasons, released))
-    return tuple(scores)
+        blocks.append((reason, released))
+    return tuple(blocks) if any(b != _UNBLOCKED for b in blocks) else None
 
 
 def ranked(cable: Cable, scores: Sequence[Score]) -> list[tuple[int, Score]]:

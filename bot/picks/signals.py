@@ -19,7 +19,7 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
@@ -684,6 +684,9 @@ def marking(p: Passage) -> float:
 # --- Distinctiveness against the corpus ---------------------------------------------------------
 
 
+CORPUS_SIGNAL = "distinctiveness"  # the only signal that reads the corpus statistics (df, total)
+
+
 def distinctiveness(p: Passage) -> float:
     """How unusual its words are across the whole ingested corpus (tf-idf against paragraph frequencies):
     the mean inverse document frequency of its ten rarest terms, relative to the largest possible.
@@ -692,13 +695,18 @@ def distinctiveness(p: Passage) -> float:
     over real cables ranges from about 0.5 (stock phrases) to 0.9 (names, places, specifics) of the
     maximum. With no corpus statistics yet, every paragraph scores 0 here: no corpus, no evidence.
     """
-    if p.total <= 1:
+    return corpus_distinctiveness(p.terms, p.df, p.total)
+
+
+def corpus_distinctiveness(found: Collection[str], df: Mapping[str, int], total: int) -> float:
+    """`distinctiveness` of a paragraph's distinct terms `found` (a set, or a list without repeats)
+    against the corpus statistics: what a scorer that has the terms without a Passage calls."""
+    if total <= 1:
         return 0.0
-    found = p.terms
     if not found:
         return 0.0
-    rarest = _rarest(found, p.df)
-    ceiling = math.log(p.total + 1)
+    rarest = _rarest(found, df)
+    ceiling = math.log(total + 1)
     mean = (ceiling - sum(map(math.log1p, rarest)) / len(rarest)) / ceiling
     return _clamp((mean - 0.5) / 0.4)
 
@@ -998,9 +1006,9 @@ def word_lists() -> Iterable[str]:
 _read_python = read
 
 
-def _rarest_python(terms: frozenset[str], df: Mapping[str, int], k: int = 10) -> list[int]:
-    """The k smallest paragraph frequencies of some terms (0 for a term df lacks), smallest first: the
-    core of `distinctiveness`."""
+def _rarest_python(terms: Collection[str], df: Mapping[str, int], k: int = 10) -> list[int]:
+    """The k smallest paragraph frequencies of some distinct terms (0 for a term df lacks), smallest
+    first: the core of `distinctiveness`."""
     if not terms:
         return []
     try:  # every term is counted when scoring at ingest: one C-level lookup of them all
@@ -1048,7 +1056,7 @@ _PROBE = (
 
 _speedups = _compiled()
 read = _speedups.read if _speedups else _read_python
-_rarest: Callable[[frozenset[str], Mapping[str, int]], list[int]] = (
+_rarest: Callable[[Collection[str], Mapping[str, int]], list[int]] = (
     _speedups.rarest if _speedups else _rarest_python
 )
 

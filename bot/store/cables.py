@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
@@ -51,10 +52,12 @@ class SavedCable:
 @dataclass(frozen=True, slots=True)
 class Writing:
     """A cable whose paragraphs are about to be written, and the texts of the stored paragraphs they
-    replace (none for a new cable)."""
+    replace (none for a new cable). `prepared` is what the scorer's `prepare` made of this very cable
+    where it was parsed (see bot.ingest), given only when the cable written is the cable offered."""
 
     cable: Cable
     replaced: tuple[str, ...] = ()
+    prepared: Any = None
 
 
 # What a scorer gives for one paragraph, as stored: score, blocked, block_reason, reasons (JSON text).
@@ -68,10 +71,14 @@ UNSCORED: ScoreColumns = (None, False, None, None)
 
 
 def save_cables(
-    conn: Connection, batch: Iterable[Cable], scorer: ParagraphScorer | None = None
+    conn: Connection,
+    batch: Iterable[Cable],
+    scorer: ParagraphScorer | None = None,
+    prepared: Iterable[Any] | None = None,
 ) -> list[SavedCable]:
     """Save cables by the merge rule (bot.store.merge), in input order; nothing is ever duplicated.
-    With a `scorer`, every paragraph row written carries its score from the start."""
+    With a `scorer`, every paragraph row written carries its score from the start. `prepared`, one per
+    cable of `batch` (None for none), is handed to the scorer with the cables written as offered."""
     if conn.dialect.name == "postgresql":
         # Two ingests at once would both find a new cable missing and both insert it. Writers of cables
         # take turns, one transaction at a time (SQLite's BEGIN IMMEDIATE does the same there).
@@ -81,31 +88,38 @@ def save_cables(
         )
     saved: list[SavedCable] = []
     chunk: list[Cable] = []
+    chunk_prepared: list[Any] = []
     seen: set[str] = set()
-    for cable in batch:
+    offered = zip(batch, prepared, strict=True) if prepared is not None else zip(batch, repeat(None))
+    for cable, cable_prepared in offered:
         # A second copy of a cable within one batch must merge with the first, so it waits for it.
         if cable.ref_id in seen:
-            saved.extend(_save_chunk(conn, chunk, scorer))
-            chunk, seen = [], set()
+            saved.extend(_save_chunk(conn, chunk, scorer, chunk_prepared))
+            chunk, chunk_prepared, seen = [], [], set()
         chunk.append(cable)
+        chunk_prepared.append(cable_prepared)
         seen.add(cable.ref_id)
-    saved.extend(_save_chunk(conn, chunk, scorer))
+    saved.extend(_save_chunk(conn, chunk, scorer, chunk_prepared))
     return saved
 
 
-def _save_chunk(conn: Connection, chunk: Sequence[Cable], scorer: ParagraphScorer | None) -> list[SavedCable]:
+def _save_chunk(
+    conn: Connection, chunk: Sequence[Cable], scorer: ParagraphScorer | None, prepared: Sequence[Any]
+) -> list[SavedCable]:
     if not chunk:
         return []
     now = datetime.now(UTC)
     stored = _stored_copies(conn, [c.ref_id for c in chunk])
     results: dict[str, SavedCable] = {}
     new: list[tuple[Cable, str]] = []
+    new_prepared: list[Any] = []
     replacing: list[tuple[Cable, merge.Stored, dict[str, Any], str]] = []
-    for cable in chunk:
+    for cable, cable_prepared in zip(chunk, prepared, strict=True):
         cable_digest = merge.digest(cable)
         copy = stored.get(cable.ref_id)
         if copy is None:
             new.append((cable, cable_digest))
+            new_prepared.append(cable_prepared)
             continue
         decision = merge.decide(copy, cable, cable_digest)
         if decision.replace_paragraphs:
@@ -123,7 +137,7 @@ def _save_chunk(conn: Connection, chunk: Sequence[Cable], scorer: ParagraphScore
     merged = [dataclasses.replace(cable, **fields) for cable, _, fields, _ in replacing]
     # The scorer reads the paragraphs as their rows will hold them: the corpus statistics must count the
     # stored texts, which a fuller copy later takes out again (and `pick --rescore` reads).
-    writing = [Writing(_as_stored(cable)) for cable, _ in new]
+    writing = [_writing(cable, p) for (cable, _), p in zip(new, new_prepared, strict=True)]
     writing += [
         Writing(_as_stored(m), tuple(row.text for row in rows)) for m, rows in zip(merged, old, strict=True)
     ]
@@ -153,6 +167,13 @@ def _save_chunk(conn: Connection, chunk: Sequence[Cable], scorer: ParagraphScore
 
     _insert_paragraphs(conn, rows)
     return [results[cable.ref_id] for cable in chunk]
+
+
+def _writing(cable: Cable, prepared: Any) -> Writing:
+    """A new cable about to be written. What was prepared belongs to the cable offered: it is given only
+    when that is the very cable written (one stored without its NULs reads otherwise)."""
+    stored = _as_stored(cable)
+    return Writing(stored, prepared=prepared if stored is cable else None)
 
 
 def _scores(
