@@ -749,9 +749,10 @@ _last_repeated: tuple[Cable | None, frozenset[str]] = (None, frozenset())
 
 def _repeated_in(cable: Cable) -> frozenset[str]:
     global _last_repeated
-    if _last_repeated[0] is not cable:
-        _last_repeated = (cable, repeated_terms(read(p.text) for p in cable.paragraphs))
-    return _last_repeated[1]
+    last = _last_repeated  # (one read of the pair: another thread may replace it meanwhile)
+    if last[0] is not cable:
+        last = _last_repeated = (cable, repeated_terms(read(p.text) for p in cable.paragraphs))
+    return last[1]
 
 
 # --- Length: a post or a short thread -----------------------------------------------------------
