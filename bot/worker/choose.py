@@ -13,7 +13,8 @@ The rules, in order:
    first; each serves its cable's best unposted paragraphs, up to `[picks] queue_paragraphs` of them.
    `finish_served_queue` closes an entry (`done_at`) once every account it names is served.
 3. Otherwise the best-scored postable paragraph (anchored, not blocked), read through the
-   `ix_paragraphs_next` index (score DESC): a few hundred candidates, never a scan of the corpus.
+   `ix_paragraphs_next` index (score DESC): a few hundred candidates, never a scan of the corpus, and
+   weighed on the index alone (score, cable, number, id), their paragraph rows never read.
 4. No two posts from the same cable within `[picks] same_cable_window` (the queue is exempt: an editor
    asked for that cable).
 5. Variety: among the candidates, a paragraph whose origin or year the account posted recently
@@ -124,15 +125,27 @@ def _outside_window(account: str, since: datetime):
 
 
 def _columns():
+    """What `next` reads of a paragraph it weighs: all in the `ix_paragraphs_next` index but the cable's
+    columns, so that the candidates' own rows are never read (their reasons are, for the chosen)."""
     return (
         paragraphs.c.id,
         paragraphs.c.number,
         paragraphs.c.score,
-        paragraphs.c.reasons,
         cables.c.ref_id,
         cables.c.origin,
         cables.c.created,
     )
+
+
+def _reasons(conn: Connection, paragraph_ids: list[int]) -> dict[int, Any]:
+    """The stored reasons of the chosen paragraphs, by id."""
+    rows = conn.execute(
+        select(paragraphs.c.id, paragraphs.c.reasons).where(
+            paragraphs.c.id.in_(bindparam("ids", expanding=True))
+        ),
+        {"ids": paragraph_ids},
+    )
+    return dict(rows.all())
 
 
 def recent_mix(conn: Connection, account: str, limit: int) -> tuple[dict[str, int], dict[int, int]]:
@@ -202,7 +215,13 @@ def _queue_serving(conn: Connection, account: str, ref_id: str, requested_at: da
     # One cable's rows, read through its own key and ranked here: a score-ordered query would tempt
     # the planner into walking the whole score index for one cable.
     paragraph_rows = conn.execute(
-        select(*_columns(), paragraphs.c.anchored, paragraphs.c.blocked, paragraphs.c.position)
+        select(
+            *_columns(),
+            paragraphs.c.reasons,
+            paragraphs.c.anchored,
+            paragraphs.c.blocked,
+            paragraphs.c.position,
+        )
         .join(cables, cables.c.id == paragraphs.c.cable_id)
         .where(cables.c.ref_id == ref_id)
     ).all()
@@ -324,13 +343,15 @@ def choose_next(
                 float(row.score),
                 (f"an editor queued this cable on {requested_at:%Y-%m-%d %H:%M}",),
                 True,
+                row.reasons,
             )
         )
 
     if len(chosen) < n:
         since = now - settings.same_cable_window
         pool = _candidates(conn, account, settings, used, since)
-        while len(chosen) < n and pool:
+        picked: list[tuple[Any, float, tuple[str, ...]]] = []
+        while len(chosen) + len(picked) < n and pool:
             best_i, best_rank = -1, float("-inf")
             seen_cables: set[str] = set()
             for i, row in enumerate(pool):
@@ -347,11 +368,14 @@ def choose_next(
             window_note = (
                 f"not posted from this cable in the last {format_duration(settings.same_cable_window)}",
             )
-            chosen.append(_choice(row, best_rank, (*best_why, *window_note), False))
+            picked.append((row, best_rank, (*best_why, *window_note)))
             used.add(row.ref_id)
             pool = [r for r in pool if r.ref_id != row.ref_id]
             origins[row.origin] = origins.get(row.origin, 0) + 1
             years[row.created.year] = years.get(row.created.year, 0) + 1
+        if picked:
+            reasons = _reasons(conn, [row.id for row, _, _ in picked])
+            chosen += [_choice(row, rank, why, False, reasons.get(row.id)) for row, rank, why in picked]
     return chosen
 
 
@@ -377,7 +401,7 @@ def _variety(
     return tuple(why)
 
 
-def _choice(row: Any, rank: float, why: tuple[str, ...], queued: bool) -> Choice:
+def _choice(row: Any, rank: float, why: tuple[str, ...], queued: bool, reasons: Any) -> Choice:
     return Choice(
         ref_id=row.ref_id,
         number=row.number,
@@ -386,7 +410,7 @@ def _choice(row: Any, rank: float, why: tuple[str, ...], queued: bool) -> Choice
         rank=round(rank, 3),
         origin=row.origin,
         created=row.created,
-        reasons=dict(row.reasons or {}),
+        reasons=dict(reasons or {}),
         why=why,
         queued=queued,
     )
