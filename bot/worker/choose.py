@@ -349,19 +349,23 @@ def choose_next(
 
     if len(chosen) < n:
         since = now - settings.same_cable_window
-        pool = _candidates(conn, account, settings, used, since)
+        # Each candidate with what its rank needs, read off the row once, not at each of the n rounds.
+        pool = [
+            (row, row.ref_id, float(row.score), row.origin, row.created.year)
+            for row in _candidates(conn, account, settings, used, since)
+        ]
         picked: list[tuple[Any, float, tuple[str, ...]]] = []
         while len(chosen) + len(picked) < n and pool:
             best_i, best_rank = -1, float("-inf")
             seen_cables: set[str] = set()
-            for i, row in enumerate(pool):
-                if row.ref_id in seen_cables:
+            for i, (_, ref_id, score, origin, year) in enumerate(pool):
+                if ref_id in seen_cables:
                     continue  # a cable's best paragraph stands for it; the rest wait for the window
-                seen_cables.add(row.ref_id)
-                rank = _ranked(row, origins, years, settings)
+                seen_cables.add(ref_id)
+                rank = _ranked(score, origin, year, origins, years, settings)
                 if rank > best_rank:
                     best_i, best_rank = i, rank
-            row = pool.pop(best_i)
+            row = pool.pop(best_i)[0]
             best_why = _variety(row, origins, years, settings)
             if not _still_allowed(conn, row, settings, cables_cache):
                 continue
@@ -370,7 +374,7 @@ def choose_next(
             )
             picked.append((row, best_rank, (*best_why, *window_note)))
             used.add(row.ref_id)
-            pool = [r for r in pool if r.ref_id != row.ref_id]
+            pool = [weighed for weighed in pool if weighed[1] != row.ref_id]
             origins[row.origin] = origins.get(row.origin, 0) + 1
             years[row.created.year] = years.get(row.created.year, 0) + 1
         if picked:
@@ -379,12 +383,19 @@ def choose_next(
     return chosen
 
 
-def _ranked(row: Any, origins: dict[str, int], years: dict[int, int], settings: PickSettings) -> float:
-    """The row's score less the variety penalties its origin and year earn (see `_variety`)."""
-    rank = float(row.score)
-    if origins.get(row.origin):
+def _ranked(
+    score: float,
+    origin: str,
+    year: int,
+    origins: dict[str, int],
+    years: dict[int, int],
+    settings: PickSettings,
+) -> float:
+    """A candidate's score less the variety penalties its origin and year earn (see `_variety`)."""
+    rank = score
+    if origins.get(origin):
         rank -= settings.origin_penalty
-    if years.get(row.created.year):
+    if years.get(year):
         rank -= settings.year_penalty
     return rank
 
