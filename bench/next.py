@@ -4,19 +4,31 @@
     python bench/next.py --url postgresql+psycopg://postgres@127.0.0.1:5432/test   # an existing store
     python bench/next.py --rebuild             # ingest the CSV again
     python bench/next.py --in-window 2000      # an account posting often: 2,000 posts in the window
+    python bench/next.py --unlinked            # ledger rows that do not name their paragraph row
+    python bench/next.py --repeat 3            # each measurement 3 times, in turns (the machine drifts)
+    python bench/next.py --drop-caches         # the OS page cache emptied before each fresh process
     python bench/next.py --url URL --rebuild   # build the store in an empty database (or schema) first
 
 The store is built by the real ingest (bot.ingest with the picker's scorer, as `cablebot ingest` runs it)
 from the release-shaped CSV that bench/make_release_csv.py builds from the real pages, into a SQLite file
 under ~/.cache/cablebot/bench. Then the bench gives an account a history as a worker would leave it
-(2,000 posts of the best paragraphs, a few inside the same-cable window, an editor's queue entry) and
-times `choose_next` (the query behind `cablebot next`): the first call, then the median and worst of
-50. Goal (issue 3): under 100 ms. The `cablebot next` command adds Python start-up (reported apart).
+(2,000 posts of the best paragraphs, each naming its paragraph row as the worker's do, a few inside the
+same-cable window, an editor's queue entry) and times `choose_next` (the query behind `cablebot next`):
+
+- first: the first call of a fresh process (imports and store opening not counted), `-n 1` and `-n 10`
+  each in a process of its own: what every `cablebot next` pays. With --drop-caches the OS page cache
+  is emptied first (root only): a store nobody has read lately;
+- median and worst of `--rounds` calls in one process, `-n 1` and `-n 10`;
+- the `cablebot next` command's wall time, Python start-up and the store's migration check included.
+
+Each path is timed without a queued cable (the picker's own choice), then with one (the queue answers
+first). Goal (issue 3): under 100 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -24,6 +36,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = Path.home() / ".cache" / "cablebot" / "bench"
@@ -63,10 +76,12 @@ def build(url: str, csv: Path) -> None:
     )
 
 
-def give_history(url: str, now: datetime, queued: bool, in_window: int = 3) -> None:
+def give_history(url: str, now: datetime, queued: bool, in_window: int = 3, linked: bool = True) -> None:
     """2,000 posts of the best paragraphs (the account's past), `in_window` of them inside the same-cable
     window (3; more for an account posting often), and a queued cable when `queued` (the queue answers
-    first, so the main path is timed without it)."""
+    first, so the main path is timed without it). Each post names its paragraph row, as the worker's
+    and the post command's do, unless `linked` is false (rows planned without it, or whose paragraph
+    row a re-ingest replaced)."""
     from sqlalchemy import delete, insert, select, text
 
     from bot.store import open_store
@@ -78,7 +93,7 @@ def give_history(url: str, now: datetime, queued: bool, in_window: int = 3) -> N
             conn.execute(delete(posts).where(posts.c.account == ACCOUNT))
             conn.execute(delete(queue).where(queue.c.account == ACCOUNT))
             best = conn.execute(
-                select(cables.c.ref_id, paragraphs.c.number)
+                select(cables.c.ref_id, paragraphs.c.number, paragraphs.c.id)
                 .join(cables, cables.c.id == paragraphs.c.cable_id)
                 .where(
                     text("paragraphs.anchored AND NOT paragraphs.blocked"), paragraphs.c.score.is_not(None)
@@ -91,54 +106,114 @@ def give_history(url: str, now: datetime, queued: bool, in_window: int = 3) -> N
                 last = conn.execute(newest).scalar_one()
                 asked = now - timedelta(hours=1)
                 conn.execute(insert(queue).values(ref_id=last, account=ACCOUNT, requested_at=asked))
-        for i, (ref_id, number) in enumerate(best):
+        for i, (ref_id, number, paragraph_id) in enumerate(best):
             at = now - timedelta(seconds=60 * (1 + i)) if i < in_window else now - timedelta(days=4, hours=i)
             Ledger(store.engine, clock=lambda at=at: at).plan(
-                account=ACCOUNT, network="outbox", ref_id=ref_id, paragraph=number, generation=0, texts=["x"]
+                account=ACCOUNT,
+                network="outbox",
+                ref_id=ref_id,
+                paragraph=number,
+                generation=0,
+                texts=["x"],
+                paragraph_id=paragraph_id if linked else None,
             )
+    analyze(url, ("posts", "queue"))
 
 
-def analyze(url: str) -> None:
-    """Fresh planner statistics, as PostgreSQL's autovacuum keeps them. Right after a bulk load of 2.8
-    million paragraphs they are stale (or absent), and every plan, B's get_cable included, suffers."""
+def analyze(
+    url: str, tables: tuple[str, ...] = ("cables", "paragraphs", "posts", "queue", "corpus_terms")
+) -> None:
+    """Fresh planner statistics and visibility map, as PostgreSQL's autovacuum keeps them (the test
+    server runs without it). Right after a bulk load of 2.8 million paragraphs the statistics are stale
+    (or absent), and every plan, B's get_cable included, suffers; until a VACUUM marks the pages
+    all-visible, an index-only scan (the walk down `ix_paragraphs_next`) still reads each row's page.
+    The first VACUUM after a build takes a minute or so; later ones skip what has not changed."""
     if not url.startswith("postgresql"):
         return
     from bot.store import open_store
 
-    with open_store(url, migrate=False) as store, store.write() as conn:
-        for table in ("cables", "paragraphs", "posts", "queue", "corpus_terms"):
-            conn.exec_driver_sql(f"ANALYZE {table}")
+    with (
+        open_store(url, migrate=False) as store,
+        store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
+    ):
+        for table in tables:
+            conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
 
 
-def time_next(url: str, now: datetime, rounds: int) -> dict[str, float]:
+def time_next(url: str, now: datetime, rounds: int) -> dict[str, Any]:
+    """Median and worst of `rounds` calls in one process (after a first one, not counted), -n 1 and -n 10."""
     from bot.picks.settings import PickSettings
     from bot.store import open_store
     from bot.worker.choose import choose_next
 
     settings = PickSettings()
-    timings = []
+    result: dict[str, Any] = {}
     with open_store(url, migrate=False) as store:
-        for _ in range(rounds):
-            with store.read() as conn:
-                started = time.perf_counter()
-                choices = choose_next(conn, ACCOUNT, settings, 1, now)
-                timings.append((time.perf_counter() - started) * 1000)
-            assert choices, "next found nothing to post"
-        with store.read() as conn:
-            started = time.perf_counter()
-            ten = choose_next(conn, ACCOUNT, settings, 10, now)
-            ten_ms = (time.perf_counter() - started) * 1000
-    return {
-        "first_ms": timings[0],
-        "median_ms": statistics.median(timings[1:]),
-        "worst_ms": max(timings[1:]),
-        "n10_ms": ten_ms,
-        "choice": f"{choices[0].ref_id} ¶{choices[0].number} (queued: {choices[0].queued}); "
-        f"-n 10 gave {len(ten)}",
-    }
+        for n in (1, 10):
+            timings = []
+            for _ in range(rounds + 1):
+                with store.read() as conn:
+                    started = time.perf_counter()
+                    choices = choose_next(conn, ACCOUNT, settings, n, now)
+                    timings.append((time.perf_counter() - started) * 1000)
+                assert len(choices) == n, f"next found {len(choices)} of {n} to post"
+            result[f"median{n}"] = statistics.median(timings[1:])
+            result[f"worst{n}"] = max(timings[1:])
+            result[f"choice{n}"] = choices
+    return result
 
 
-def time_command(url: str) -> float:
+def probe(url: str, now: datetime, n: int) -> None:
+    """In a fresh process (`--probe N`): the first `choose_next` call, as `cablebot next -n N` makes it."""
+    started = time.perf_counter()
+    from bot.picks.settings import PickSettings
+    from bot.store import open_store
+    from bot.worker.choose import choose_next
+
+    imported = time.perf_counter()
+    with open_store(url, migrate=False) as store, store.read() as conn:
+        opened = time.perf_counter()
+        choices = choose_next(conn, ACCOUNT, PickSettings(), n, now)
+        done = time.perf_counter()
+    assert len(choices) == n, f"next found {len(choices)} of {n} to post"
+    print(
+        json.dumps(
+            {
+                "import_ms": (imported - started) * 1000,
+                "open_ms": (opened - imported) * 1000,
+                "first_ms": (done - opened) * 1000,
+            }
+        )
+    )
+
+
+def drop_caches() -> bool:
+    """Empty the OS page cache (root only); False when this machine does not allow it."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def time_first(url: str, now: datetime, n: int, cold: bool) -> float:
+    if cold and not drop_caches():
+        raise SystemExit(
+            "--drop-caches: this machine does not let the bench empty the page cache (root only)"
+        )
+    out = subprocess.run(
+        [sys.executable, __file__, "--url", url, "--probe", str(n), "--now", now.isoformat()],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout)["first_ms"]
+
+
+def time_command(url: str, cold: bool) -> float:
+    if cold:
+        drop_caches()
     env = dict(os.environ, DATABASE_URL=url)
     env.pop("CABLEBOT_CONFIG", None)
     exe = Path(sys.executable).with_name("cablebot")
@@ -161,11 +236,23 @@ def main() -> int:
     parser.add_argument("--csv", type=Path, default=CSV)
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=1, help="measure each path this many times, in turns")
     parser.add_argument(
         "--in-window", type=int, default=3, help="posts inside the same-cable window (at most 2,000)"
     )
+    parser.add_argument(
+        "--unlinked", action="store_true", help="ledger rows without their paragraph row's id"
+    )
+    parser.add_argument(
+        "--drop-caches", action="store_true", help="empty the OS page cache before each fresh process"
+    )
+    parser.add_argument("--probe", type=int, help=argparse.SUPPRESS)  # one fresh process's first call
+    parser.add_argument("--now", help=argparse.SUPPRESS)
     args = parser.parse_args()
     url = args.url or f"sqlite:///{STORE}"
+    if args.probe:
+        probe(url, datetime.fromisoformat(args.now), args.probe)
+        return 0
     if args.url and args.rebuild:
         build(url, args.csv)  # into an empty database or schema the caller provides
     elif not args.url and (args.rebuild or not STORE.exists()):
@@ -174,18 +261,32 @@ def main() -> int:
         build(url, args.csv)
     now = datetime.now(UTC)
     analyze(url)
-    for queued in (False, True):
-        give_history(url, now, queued, args.in_window)
-        result = time_next(url, now, args.rounds)
-        command_ms = time_command(url)
-        path = "with a queued cable" if queued else "the picker's own choice"
-        print(
-            f"next ({path}) on {url.split('@')[-1]}: first {result['first_ms']:.1f} ms, "
-            f"median {result['median_ms']:.1f} ms, worst {result['worst_ms']:.1f} ms over {args.rounds - 1}; "
-            f"-n 10 {result['n10_ms']:.1f} ms; {args.in_window} posts in the window; "
-            f"`cablebot next` command {command_ms:.0f} ms with Python start-up; goal < 100 ms"
-        )
-        print(f"  chose {result['choice']}")
+    where = url.split("@")[-1]
+    history = f"{args.in_window} posts in the window" + (
+        ", ledger rows without paragraph ids" if args.unlinked else ""
+    )
+    cache = (
+        "OS page cache emptied before each fresh process" if args.drop_caches else "OS page cache as it is"
+    )
+    print(f"next on {where}: {history}; {cache}; goal < 100 ms")
+    for turn in range(args.repeat):
+        for queued in (False, True):
+            give_history(url, now, queued, args.in_window, linked=not args.unlinked)
+            first1 = time_first(url, now, 1, args.drop_caches)
+            first10 = time_first(url, now, 10, args.drop_caches)
+            command_ms = time_command(url, args.drop_caches)
+            warm = time_next(url, now, args.rounds)
+            path = "queued cable " if queued else "picker's own"
+            print(
+                f"  [{turn + 1}] {path}: first {first1:5.1f} ms, -n 10 first {first10:5.1f} ms | "
+                f"median {warm['median1']:5.1f}, worst {warm['worst1']:5.1f}, "
+                f"-n 10 median {warm['median10']:5.1f}, worst {warm['worst10']:5.1f} ms over {args.rounds} | "
+                f"`cablebot next` {command_ms:4.0f} ms",
+                flush=True,
+            )
+            if turn == 0:
+                best = warm["choice1"][0]
+                print(f"      chose {best.ref_id} ¶{best.number} (queued: {best.queued})")
     return 0
 
 

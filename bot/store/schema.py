@@ -106,11 +106,15 @@ paragraphs = Table(
     Column("block_reason", Text),
     Column("reasons", JSON),
     UniqueConstraint("cable_id", "position"),
-    # "The next paragraph to post": the best-scored paragraphs that can be cited and may be posted.
+    # "The next paragraph to post": the best-scored paragraphs that can be cited and may be posted,
+    # with all that `next` reads of the paragraphs it weighs (id: SQLite's rowid, PostgreSQL's
+    # included column), so that it never reads their rows (migration 0005).
     Index(
         "ix_paragraphs_next",
         text("score DESC"),
         "cable_id",
+        "number",
+        postgresql_include=["id"],
         postgresql_where=_postable,
         sqlite_where=_postable,
     ),

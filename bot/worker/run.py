@@ -323,9 +323,11 @@ class Worker:
                     return self._finish(account, row, "skipped", why)
                 row, thread, generation, paragraph_id = chosen
             else:
-                # Taken over: post exactly what the slot had chosen (its thread may be partly out).
+                # Taken over: post exactly what the slot had chosen (its thread may be partly out),
+                # naming its paragraph row as a first attempt does (`next` passes posted rows over by id).
                 ref_id, paragraph, generation = _parse_key(row.ledger_key)
-                thread, paragraph_id = self._render(account, ref_id, paragraph), None
+                thread = self._render(account, ref_id, paragraph)
+                paragraph_id = self.ledger.paragraph_id(ref_id, paragraph)
             outcome = self._publish(account, thread, generation, paragraph_id)
         except Stopping:
             # The ledger holds the thread as it stands; any worker may take the slot over at once.

@@ -134,3 +134,73 @@ def _laid_out_for_upserts(engine) -> bool:
 def _terms(engine) -> list[tuple[str, int]]:
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(text("SELECT term, df FROM corpus_terms ORDER BY term"))]
+
+
+def test_revision_0005_puts_all_that_next_weighs_of_a_paragraph_in_its_index(store_url):
+    from alembic import command
+
+    from bot.store.engine import create_store_engine
+    from bot.store.migrate import alembic_config, upgrade
+
+    engine = create_store_engine(store_url)
+    try:
+        upgrade(engine, "0004_corpus_terms")
+        assert not _next_index_covers_candidates(engine)
+
+        upgrade(engine)
+        assert _next_index_covers_candidates(engine)
+
+        with engine.begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0004_corpus_terms")
+        assert not _next_index_covers_candidates(engine)
+        assert "WHERE" in _next_index(engine).upper()  # still only the postable paragraphs
+    finally:
+        engine.dispose()
+
+
+def test_next_weighs_candidates_on_the_index_alone_on_sqlite(sqlite_url):
+    # The next-paragraph query walks the index, and reads of each paragraph only what the index holds
+    # (its WHERE's anchored and blocked are the index's own condition): SQLite then never reads a
+    # candidate's row. (PostgreSQL plans an empty table its own way; its index-only scan is checked on
+    # the full store with bench/next.py.)
+    from datetime import UTC, datetime
+
+    from sqlalchemy import event
+
+    from bot.picks.settings import PickSettings
+    from bot.store.schema import paragraphs
+    from bot.worker.choose import _candidates, _columns
+
+    statements = []
+    with open_store(sqlite_url) as store:
+        event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2:4]))
+        with store.read() as conn:
+            _candidates(conn, "news", PickSettings(), set(), datetime.now(UTC))
+            statement, params = statements[-1]
+            plan = [r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)]
+    assert plan[0].startswith("SEARCH paragraphs USING") and "INDEX ix_paragraphs_next (score>?)" in plan[0]
+    [index] = [i for i in paragraphs.indexes if i.name == "ix_paragraphs_next"]
+    indexed = {"id", "score"} | {c.name for c in index.columns}
+    assert {c.name for c in _columns() if c.table is paragraphs} <= indexed
+
+
+def _next_index(engine) -> str:
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            query = "SELECT sql FROM sqlite_master WHERE name = 'ix_paragraphs_next'"
+        else:
+            query = (
+                "SELECT indexdef FROM pg_indexes "
+                "WHERE indexname = 'ix_paragraphs_next' AND schemaname = current_schema()"
+            )
+        return conn.execute(text(query)).scalar_one()
+
+
+def _next_index_covers_candidates(engine) -> bool:
+    definition = _next_index(engine)
+    covered = "number" in definition
+    if engine.dialect.name == "postgresql":
+        covered = covered and "INCLUDE (id)" in definition
+    return covered

@@ -13,7 +13,7 @@ from bot.picks import batch_scorer
 from bot.picks.settings import PickSettings, parse_picks
 from bot.store.ledger import FAILED, PLANNED, SENDING, SENT, UNKNOWN, Ledger
 from bot.store.schema import queue
-from bot.worker.choose import choose_next, finish_served_queue
+from bot.worker.choose import choose_next, finish_served_queue, recent_mix
 from tests.support import make_cable
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -57,7 +57,8 @@ def filled(store):
     return store
 
 
-def post(store, account, ref_id, number, at=NOW, status=None):
+def post(store, account, ref_id, number, at=NOW, status=None, linked=False):
+    """A post as the ledger keeps it; `linked`: naming its paragraph row too, as the worker's do."""
     ledger = Ledger(store.engine, clock=lambda: at)
     [entry] = ledger.plan(
         account=account,
@@ -66,6 +67,7 @@ def post(store, account, ref_id, number, at=NOW, status=None):
         paragraph=number,
         generation=0,
         texts=[f"{ref_id} {number}"],
+        paragraph_id=ledger.paragraph_id(ref_id, number) if linked else None,
     )
     if status:
         ledger.mark(entry.id, status)
@@ -80,8 +82,9 @@ def test_the_best_postable_paragraph_comes_first(filled):
     assert nxt(filled) == [("09ALPHA1", "1")]
 
 
-def test_a_paragraph_is_never_posted_twice_by_one_account(filled):
-    post(filled, "news", "09ALPHA1", "1", at=NOW - timedelta(days=30))
+@pytest.mark.parametrize("linked", [False, True], ids=["by-cable-and-number", "by-paragraph-row"])
+def test_a_paragraph_is_never_posted_twice_by_one_account(filled, linked):
+    post(filled, "news", "09ALPHA1", "1", at=NOW - timedelta(days=30), linked=linked)
     later = nxt(filled, n=10)
     assert ("09ALPHA1", "1") not in later
     assert ("09ALPHA1", "3") in later  # the cable's next-best paragraph, the window being over
@@ -264,8 +267,9 @@ def test_nothing_left_is_an_empty_answer(store):
     assert nxt(store, n=3) == []
 
 
-def test_a_posted_paragraph_stays_posted_when_its_cable_is_re_ingested(filled):
-    post(filled, "news", "09ALPHA1", "1", at=NOW - timedelta(days=30))
+@pytest.mark.parametrize("linked", [False, True], ids=["by-cable-and-number", "by-paragraph-row"])
+def test_a_posted_paragraph_stays_posted_when_its_cable_is_re_ingested(filled, linked):
+    post(filled, "news", "09ALPHA1", "1", at=NOW - timedelta(days=30), linked=linked)
     fuller = make_cable(
         "09ALPHA1",
         [GOOD, DULL, GREAT, DULL + " More."],
@@ -274,3 +278,53 @@ def test_a_posted_paragraph_stays_posted_when_its_cable_is_re_ingested(filled):
     )
     ingest([fuller], filled, scorer=batch_scorer(Config(path=None)))  # new paragraph rows, new ids
     assert ("09ALPHA1", "1") not in nxt(filled, n=10)
+
+
+def test_a_paragraph_whose_row_another_post_names_is_passed_over_for_the_next_best(filled):
+    # The score index starts with what the account posted: each is passed over on the index alone.
+    for number in ("1", "3"):
+        post(filled, "news", "09ALPHA1", number, at=NOW - timedelta(days=30), linked=True)
+    post(filled, "news", "08BETA2", "1", at=NOW - timedelta(days=30))
+    listing = nxt(filled, n=10)
+    assert ("09ALPHA1", "1") not in listing and ("09ALPHA1", "3") not in listing
+    assert ("08BETA2", "1") not in listing
+    assert listing and all(ref_id in ("09ALPHA1", "08BETA2", "07GAMMA3", "06DELTA4") for ref_id, _ in listing)
+
+
+def test_variety_counts_the_last_cables_posted_however_many_rows_their_threads_have(filled):
+    ledger = Ledger(filled.engine, clock=lambda: NOW - timedelta(days=9))
+    ledger.plan(account="news", network="outbox", ref_id="08BETA2", paragraph="1", generation=0, texts=["b"])
+    ledger = Ledger(filled.engine, clock=lambda: NOW - timedelta(days=8))
+    ledger.plan(account="news", network="outbox", ref_id="07GAMMA3", paragraph="1", generation=0, texts=["c"])
+    for number, at in (("1", 2), ("3", 1)):  # the newest: two threads of twelve posts each
+        ledger = Ledger(filled.engine, clock=lambda at=at: NOW - timedelta(days=at))
+        ledger.plan(
+            account="news",
+            network="outbox",
+            ref_id="09ALPHA1",
+            paragraph=number,
+            generation=0,
+            texts=[f"part {i}" for i in range(12)],
+        )
+    post(filled, "news", "06DELTA4", "1", at=NOW - timedelta(hours=1), status=FAILED)  # never went out
+    with filled.read() as conn:
+        assert recent_mix(conn, "news", 1) == ({"Embassy Alpha": 1}, {2009: 1})
+        assert recent_mix(conn, "news", 2) == ({"Embassy Alpha": 1, "Embassy Gamma": 1}, {2009: 1, 2007: 1})
+        assert recent_mix(conn, "news", 3)[0] == {"Embassy Alpha": 1, "Embassy Gamma": 1, "Embassy Beta": 1}
+        assert recent_mix(conn, "news", 10)[0] == {"Embassy Alpha": 1, "Embassy Gamma": 1, "Embassy Beta": 1}
+        assert recent_mix(conn, "other", 3) == ({}, {})
+        assert recent_mix(conn, "news", 0) == ({}, {})
+
+
+def test_a_choice_carries_the_paragraphs_stored_score_and_reasons(filled):
+    from bot.store.schema import cables, paragraphs
+
+    with filled.read() as conn:
+        [choice] = choose_next(conn, "news", PickSettings(), 1, NOW)
+        stored = conn.execute(
+            select(paragraphs.c.score, paragraphs.c.reasons)
+            .join(cables, cables.c.id == paragraphs.c.cable_id)
+            .where(cables.c.ref_id == choice.ref_id, paragraphs.c.number == choice.number)
+        ).one()
+    assert (choice.score, choice.reasons) == (stored.score, stored.reasons)
+    assert choice.reasons and choice.rank == round(stored.score, 3)

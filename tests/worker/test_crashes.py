@@ -64,6 +64,8 @@ def assert_ledger_right(newsroom: Newsroom, accounts: list[str], at_least: int) 
         assert len(set(keys)) == len(mine), "each slot posted a paragraph of its own"
         entries = [e for e in history if e.account == account]
         assert {e.status for e in entries} == {"sent"}, Counter(e.status for e in entries)
+        # Taken over or not, a post names its paragraph row: `next` passes it over on its index alone.
+        assert all(e.paragraph_id is not None for e in entries), [e.thread_key for e in entries]
         threads: dict[str, list] = {}
         for e in entries:
             threads.setdefault(e.thread_key, []).append(e)
