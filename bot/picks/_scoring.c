@@ -575,33 +575,96 @@ static int sig_novelty(Call *call, Para *p, double *out) {
     return 0;
 }
 
-/* wording: the mean of the paragraph's terms' lex, weighed by their sif, from signals._WORDING ({term:
- * (sif * lex, sif)}, the products made there). The terms are added in the frozenset's own order, the
- * order of the Python's `for t in p.terms`, so that the sums are the same floats. A table or an entry
- * that is not what the Python makes (a dict of pairs of floats) is left to the Python function. */
+/* wording's lexicon as this module reads it: signals._WORDING ({term: (sif * lex, sif)}) copied into an
+ * open-addressing table of (hash, term, sif * lex, sif) by the term's hash, which the paragraph's set
+ * holds, so that a term is looked up in one entry rather than through the dict's index and entries, the
+ * key's string, a tuple and two floats. It is made again whenever _WORDING is another object or of another
+ * size: signals.py replaces it, and never changes it in place. */
+typedef struct {
+    Py_hash_t hash;
+    PyObject *key; /* owned; NULL: an empty slot */
+    double product, sif;
+} WordingEntry;
+
+static PyObject *wording_of = NULL; /* the _WORDING the table was made of (owned) */
+static Py_ssize_t wording_size = -1;
+static WordingEntry *wording_table = NULL;
+static size_t wording_mask = 0;
+static int wording_state = 0; /* 1: made; 0: _WORDING is not a dict of str -> (float, float) */
+
+static void wording_free(void) {
+    if (wording_table)
+        for (size_t i = 0; i <= wording_mask; i++) Py_XDECREF(wording_table[i].key);
+    PyMem_Free(wording_table);
+    wording_table = NULL;
+    wording_mask = 0;
+    wording_state = 0;
+}
+
+/* 1 when the table of `lexicon` is made, 0 when it cannot be (wording goes to Python then), -1 on error */
+static int wording_made(PyObject *lexicon) {
+    if (!PyDict_CheckExact(lexicon)) return 0;
+    if (lexicon == wording_of && PyDict_GET_SIZE(lexicon) == wording_size) return wording_state;
+    wording_free();
+    Py_INCREF(lexicon);
+    Py_XSETREF(wording_of, lexicon);
+    wording_size = PyDict_GET_SIZE(lexicon);
+    size_t size = 16;
+    while (size < 2 * (size_t)wording_size) size <<= 1;
+    if (!(wording_table = PyMem_Calloc(size, sizeof(WordingEntry)))) {
+        wording_size = -1;
+        PyErr_NoMemory();
+        return -1;
+    }
+    wording_mask = size - 1;
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(lexicon, &pos, &key, &value)) {
+        PyObject *product, *sif;
+        if (!PyUnicode_CheckExact(key) || !PyTuple_CheckExact(value) || PyTuple_GET_SIZE(value) != 2 ||
+            !PyFloat_CheckExact(product = PyTuple_GET_ITEM(value, 0)) ||
+            !PyFloat_CheckExact(sif = PyTuple_GET_ITEM(value, 1))) {
+            wording_free();
+            return 0;
+        }
+        Py_hash_t hash = PyObject_Hash(key);
+        if (hash == -1) {
+            wording_free();
+            wording_size = -1;
+            return -1;
+        }
+        size_t i = (size_t)hash & wording_mask;
+        while (wording_table[i].key) i = (i + 1) & wording_mask; /* (a dict's keys are distinct) */
+        wording_table[i] =
+            (WordingEntry){hash, Py_NewRef(key), PyFloat_AS_DOUBLE(product), PyFloat_AS_DOUBLE(sif)};
+    }
+    wording_state = 1;
+    return 1;
+}
+
+/* wording: the mean of the paragraph's terms' lex, weighed by their sif (the products made in signals.py).
+ * The terms are added in the frozenset's own order, the order of the Python's `for t in p.terms`, so that
+ * the sums are the same floats. */
 static int sig_wording(Call *call, Para *p, double *out) {
-    PyObject *table = call->got[N_WORDING], *t;
-    if (!PyDict_CheckExact(table)) return FALLBACK;
+    int made = wording_made(call->got[N_WORDING]);
+    if (made <= 0) return made < 0 ? -1 : FALLBACK;
     double num = 0.0, den = 0.0;
+    PyObject *t;
     Py_hash_t hash;
     SetWalk walk = SET_WALK;
     int more;
     while ((more = set_next_hashed(p->terms, &walk, &t, &hash)) > 0) {
-        PyObject *e = _PyDict_GetItem_KnownHash(table, t, hash);
-        if (!e) {
-            if (!PyErr_Occurred()) continue;
-            SET_DONE(walk);
-            return -1;
-        }
-        PyObject *product, *sif;
-        if (!PyTuple_CheckExact(e) || PyTuple_GET_SIZE(e) != 2 ||
-            !PyFloat_CheckExact(product = PyTuple_GET_ITEM(e, 0)) ||
-            !PyFloat_CheckExact(sif = PyTuple_GET_ITEM(e, 1))) {
+        if (!PyUnicode_CheckExact(t)) {
             SET_DONE(walk);
             return FALLBACK;
         }
-        num += PyFloat_AS_DOUBLE(product);
-        den += PyFloat_AS_DOUBLE(sif);
+        size_t i = (size_t)hash & wording_mask;
+        for (WordingEntry *e; (e = &wording_table[i])->key; i = (i + 1) & wording_mask)
+            if (e->hash == hash && same_str(e->key, t)) {
+                num += e->product;
+                den += e->sif;
+                break;
+            }
     }
     if (more < 0) return -1;
     *out = den != 0.0 ? num / den : 0.0; /* num / den if den else 0.0 */

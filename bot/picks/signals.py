@@ -767,6 +767,7 @@ def _wording_table(lexicon: Lexicon) -> dict[str, tuple[float, float]]:
 
 
 # bot/picks/wording.tsv (bot.picks.wording): a missing or malformed file stops the import, naming the line.
+# Replaced, never changed in place: the compiled scorer copies it, again whenever it is another object.
 _WORDING = _wording_table(load_lexicon(stop_words=STOP))
 
 

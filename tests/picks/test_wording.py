@@ -9,6 +9,7 @@ import os
 import random
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -215,9 +216,16 @@ def test_the_compiled_wording_reads_the_lexicon_of_the_moment_and_leaves_odd_ent
     cable = cable_of("Alpha bravo charlie delta.", "Quoted, passed and quoted again.", "Nothing here.")
     monkeypatch.setattr(signals, "_WORDING", signals._wording_table(load_lexicon(text=TINY)))
     assert _c_and_python(c_scoring, cable) == [(1.25 / 1.75, 1.25 / 1.75), (0.0, 0.0), (0.0, 0.0)]
+    # Another lexicon of the same size (the C copies the lexicon: a new one is copied again).
+    doubled = {term: (2 * product, sif) for term, (product, sif) in signals._WORDING.items()}
+    monkeypatch.setattr(signals, "_WORDING", doubled)
+    assert _c_and_python(c_scoring, cable) == [(2.5 / 1.75, 2.5 / 1.75), (0.0, 0.0), (0.0, 0.0)]
     # An entry that is not a pair of floats (ints here) is the Python function's to add up.
     monkeypatch.setattr(signals, "_WORDING", {"alpha": (1, 1), "bravo": (3, 1)})
     assert _c_and_python(c_scoring, cable) == [(2.0, 2.0), (0.0, 0.0), (0.0, 0.0)]
+    # So is a lexicon that is not a dict.
+    monkeypatch.setattr(signals, "_WORDING", types.MappingProxyType({"alpha": (0.5, 0.5)}))
+    assert _c_and_python(c_scoring, cable) == [(1.0, 1.0), (0.0, 0.0), (0.0, 0.0)]
 
 
 def _assert_prepared_as_score_cable(cable, settings: PickSettings, df, total) -> None:
