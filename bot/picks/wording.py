@@ -19,9 +19,10 @@ with the file and the line: scores computed with half a lexicon would be silentl
 
 from __future__ import annotations
 
+import io
 import math
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from importlib import resources
 from pathlib import Path
 
@@ -55,22 +56,22 @@ def load_lexicon(
     a missing or unreadable file, or any malformed line, is a LexiconError naming the file and line.
     A term among `stop_words` is one no paragraph has: an error too."""
     if text is not None:
-        return _parse(text, "<text>", stop_words)
+        return _parse(io.StringIO(text), "<text>", stop_words)
     source = resources.files("bot.picks").joinpath(LEXICON) if path is None else path
     where = str(source)
     try:
-        content = source.read_text(encoding="utf-8")
+        with source.open(encoding="utf-8") as lines:  # (line by line: no copy of the whole file)
+            return _parse(lines, where, stop_words)
     except FileNotFoundError:
         raise LexiconError("no such file", where=where) from None
     except (OSError, UnicodeDecodeError) as e:
         raise LexiconError(f"cannot be read: {e}", where=where) from None
-    return _parse(content, where, stop_words)
 
 
-def _parse(content: str, where: str, stop_words: Collection[str]) -> Lexicon:
+def _parse(lines: Iterable[str], where: str, stop_words: Collection[str]) -> Lexicon:
     lexicon: Lexicon = {}
-    first_line: dict[str, int] = {}
-    for number, line in enumerate(content.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
+        line = line.rstrip("\r\n")
         if not line.strip() or line.startswith("#"):
             continue
         fields = line.split("\t")
@@ -93,9 +94,8 @@ def _parse(content: str, where: str, stop_words: Collection[str]) -> Lexicon:
         if not 0.0 < sif <= 1.0:
             raise LexiconError(f"sif {sif_text!r} of {term!r} is not in (0, 1]", where=where, line=number)
         if term in lexicon:
-            raise LexiconError(f"{term!r} again (first on line {first_line[term]})", where=where, line=number)
+            raise LexiconError(f"{term!r} again", where=where, line=number)
         lexicon[term] = (sif, lex)
-        first_line[term] = number
     if not lexicon:
         raise LexiconError("no term in it", where=where)
     return lexicon
