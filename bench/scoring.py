@@ -1,12 +1,13 @@
 """score_cable speed per paragraph, the Python signals against the compiled scorer, over the real corpus.
 
-    python bench/scoring.py [HTML_FOLDER] [--repeat N]
+    python bench/scoring.py [HTML_FOLDER] [--repeat N] [--signal NAME ...]
 
 Parses and reads every page first, and counts the corpus statistics, so that only score_cable is timed
 (one core), given each paragraph's reading as ingest gives it. The best of N passes is reported, in wall
 and in this process's CPU time, as microseconds per paragraph; with the compiled scorer, also its own
 part (bot.picks._scoring.score, the signals and their shares) apart from the rest of score_cable
-(protection, blocks, the Score objects).
+(protection, blocks, the Score objects). `--signal NAME` adds one compiled signal's own cost: the
+compiled scorer given that signal alone, less the same given no signal.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path, default=shared / "cables" / "html")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--signal", action="append", default=[], metavar="NAME", help="a compiled signal's own cost"
+    )
     args = parser.parse_args()
     pages = sorted(args.folder.glob("*.html"))
     cables = [parse_document(page.read_text(encoding="utf-8"), where=str(page)) for page in pages]
@@ -76,6 +80,18 @@ def main() -> None:
             compiled.score(cable, cable_readings, stats, total, plan, None, boost_weight)
 
     line("  of which _scoring.score", timed(signals_only, args.repeat))
+
+    def plan_only(plan: tuple) -> Callable[[], None]:
+        def run() -> None:
+            for cable, cable_readings in zip(cables, readings, strict=True):
+                compiled.score(cable, cable_readings, stats, total, plan, None, 0.0)
+
+        return run
+
+    for name in args.signal:
+        alone = ((name, settings.weights.get(name) or 1.0, compiled.SIGNALS.index(name)),)
+        with_it, without = timed(plan_only(alone), args.repeat), timed(plan_only(()), args.repeat)
+        line(f"  {name} alone", (with_it[0] - without[0], with_it[1] - without[1]))
 
 
 if __name__ == "__main__":

@@ -16,8 +16,9 @@
  * _SUMMARY, _REFERENCE, _LEADING_MARK, after a cheap test, done here, says they can match), and
  * str.lower() of the texts with a non-ASCII capital. The frequent regular expressions (_QUOTE,
  * _REDACTION, and _US_TITLED, run on every cable) and `_someone_elses` are written out here: changing
- * them in signals.py means changing them here (the parity test fails until then). The word sets are
- * looked up in signals.py's namespace at every call, so an edit of a word list needs no change here.
+ * them in signals.py means changing them here (the parity test fails until then). The word sets, and the
+ * wording lexicon (signals._WORDING), are looked up in signals.py's namespace at every call, so an edit of
+ * a word list, or a new wording.tsv, needs no change here.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -31,12 +32,12 @@ static PyObject *space = NULL; /* the globals() of bot.picks.signals */
 enum {
     N_PASSAGE, N_READING, N_US_SPEAKER_TERMS, N_ANYONES, N_US_VERBS, N_PUNCTUATION, N_REVEALING,
     N_JUDGING, N_COMMENT, N_SUMMARY, N_REFERENCE, N_LEADING_MARK, N_RANKS, N_US_OWN, N_NOT_NAMES,
-    N_TITLE_LOWER, N_INTRODUCED_IN, N_NAMES
+    N_TITLE_LOWER, N_INTRODUCED_IN, N_WORDING, N_NAMES
 };
 static const char *names_in_space[N_NAMES] = {
     "Passage", "Reading", "_US_SPEAKER_TERMS", "_ANYONES", "_US_VERBS", "_PUNCTUATION", "_REVEALING",
     "_JUDGING", "_COMMENT", "_SUMMARY", "_REFERENCE", "_LEADING_MARK", "_RANKS", "_US_OWN", "_NOT_NAMES",
-    "_TITLE_LOWER", "_INTRODUCED_IN",
+    "_TITLE_LOWER", "_INTRODUCED_IN", "_WORDING",
 };
 static PyObject *keys_in_space[N_NAMES];
 
@@ -71,12 +72,12 @@ static PyObject *keys[N_KEYS];
 enum {
     S_QUOTATION, S_NAMED_PEOPLE, S_FIGURES, S_CANDOUR, S_REQUEST_OR_DEAL, S_EMBASSY_COMMENT, S_MARKING,
     S_DISTINCTIVENESS, S_FIT, S_DEPENDENCE, S_BOILERPLATE, S_PROCEDURE, S_US_TALKING_POINTS, S_REDACTION,
-    S_SUMMARY, S_TOO_SHORT, S_REFERENCE_ITEM, S_HEARSAY, S_JUDGEMENT, S_NOVELTY, N_SIGNALS
+    S_SUMMARY, S_TOO_SHORT, S_REFERENCE_ITEM, S_HEARSAY, S_JUDGEMENT, S_NOVELTY, S_WORDING, N_SIGNALS
 };
 static const char *signal_names[N_SIGNALS] = {
     "quotation", "named_people", "figures", "candour", "request_or_deal", "embassy_comment", "marking",
     "distinctiveness", "fit", "dependence", "boilerplate", "procedure", "us_talking_points", "redaction",
-    "summary", "too_short", "reference_item", "hearsay", "judgement", "novelty",
+    "summary", "too_short", "reference_item", "hearsay", "judgement", "novelty", "wording",
 };
 
 /* --- One call: a cable, and one paragraph of it at a time --------------------------------------------- */
@@ -571,6 +572,102 @@ static int sig_novelty(Call *call, Para *p, double *out) {
         alone += held_slot(call->held, call->held_mask, t, hash)->count == 1;
     if (more < 0) return -1;
     *out = (double)alone / (double)n; /* len(found - repeated) / len(found): exact for ints below 2**53 */
+    return 0;
+}
+
+/* wording's lexicon as this module reads it: signals._WORDING ({term: (sif * lex, sif)}) copied into an
+ * open-addressing table of (hash, term, sif * lex, sif) by the term's hash, which the paragraph's set
+ * holds, so that a term is looked up in one entry rather than through the dict's index and entries, the
+ * key's string, a tuple and two floats. It is made again whenever _WORDING is another object or of another
+ * size: signals.py replaces it, and never changes it in place. */
+typedef struct {
+    Py_hash_t hash;
+    PyObject *key; /* owned; NULL: an empty slot */
+    double product, sif;
+} WordingEntry;
+
+static PyObject *wording_of = NULL; /* the _WORDING the table was made of (owned) */
+static Py_ssize_t wording_size = -1;
+static WordingEntry *wording_table = NULL;
+static size_t wording_mask = 0;
+static int wording_state = 0; /* 1: made; 0: _WORDING is not a dict of str -> (float, float) */
+
+static void wording_free(void) {
+    if (wording_table)
+        for (size_t i = 0; i <= wording_mask; i++) Py_XDECREF(wording_table[i].key);
+    PyMem_Free(wording_table);
+    wording_table = NULL;
+    wording_mask = 0;
+    wording_state = 0;
+}
+
+/* 1 when the table of `lexicon` is made, 0 when it cannot be (wording goes to Python then), -1 on error */
+static int wording_made(PyObject *lexicon) {
+    if (!PyDict_CheckExact(lexicon)) return 0;
+    if (lexicon == wording_of && PyDict_GET_SIZE(lexicon) == wording_size) return wording_state;
+    wording_free();
+    Py_INCREF(lexicon);
+    Py_XSETREF(wording_of, lexicon);
+    wording_size = PyDict_GET_SIZE(lexicon);
+    size_t size = 16;
+    while (size < 2 * (size_t)wording_size) size <<= 1;
+    if (!(wording_table = PyMem_Calloc(size, sizeof(WordingEntry)))) {
+        wording_size = -1;
+        PyErr_NoMemory();
+        return -1;
+    }
+    wording_mask = size - 1;
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(lexicon, &pos, &key, &value)) {
+        PyObject *product, *sif;
+        if (!PyUnicode_CheckExact(key) || !PyTuple_CheckExact(value) || PyTuple_GET_SIZE(value) != 2 ||
+            !PyFloat_CheckExact(product = PyTuple_GET_ITEM(value, 0)) ||
+            !PyFloat_CheckExact(sif = PyTuple_GET_ITEM(value, 1))) {
+            wording_free();
+            return 0;
+        }
+        Py_hash_t hash = PyObject_Hash(key);
+        if (hash == -1) {
+            wording_free();
+            wording_size = -1;
+            return -1;
+        }
+        size_t i = (size_t)hash & wording_mask;
+        while (wording_table[i].key) i = (i + 1) & wording_mask; /* (a dict's keys are distinct) */
+        wording_table[i] =
+            (WordingEntry){hash, Py_NewRef(key), PyFloat_AS_DOUBLE(product), PyFloat_AS_DOUBLE(sif)};
+    }
+    wording_state = 1;
+    return 1;
+}
+
+/* wording: the mean of the paragraph's terms' lex, weighed by their sif (the products made in signals.py).
+ * The terms are added in the frozenset's own order, the order of the Python's `for t in p.terms`, so that
+ * the sums are the same floats. */
+static int sig_wording(Call *call, Para *p, double *out) {
+    int made = wording_made(call->got[N_WORDING]);
+    if (made <= 0) return made < 0 ? -1 : FALLBACK;
+    double num = 0.0, den = 0.0;
+    PyObject *t;
+    Py_hash_t hash;
+    SetWalk walk = SET_WALK;
+    int more;
+    while ((more = set_next_hashed(p->terms, &walk, &t, &hash)) > 0) {
+        if (!PyUnicode_CheckExact(t)) {
+            SET_DONE(walk);
+            return FALLBACK;
+        }
+        size_t i = (size_t)hash & wording_mask;
+        for (WordingEntry *e; (e = &wording_table[i])->key; i = (i + 1) & wording_mask)
+            if (e->hash == hash && same_str(e->key, t)) {
+                num += e->product;
+                den += e->sif;
+                break;
+            }
+    }
+    if (more < 0) return -1;
+    *out = den != 0.0 ? num / den : 0.0; /* num / den if den else 0.0 */
     return 0;
 }
 
@@ -1237,7 +1334,7 @@ static const SignalFunction signal_functions[N_SIGNALS] = {
     sig_quotation, sig_named_people, sig_figures, sig_candour, sig_request_or_deal, sig_embassy_comment,
     sig_marking, sig_distinctiveness, sig_fit, sig_dependence, sig_boilerplate, sig_procedure,
     sig_us_talking_points, sig_redaction, sig_summary, sig_too_short, sig_reference_item, sig_hearsay,
-    sig_judgement, sig_novelty,
+    sig_judgement, sig_novelty, sig_wording,
 };
 
 /* --- score() ---------------------------------------------------------------------------------------- */
@@ -1821,7 +1918,7 @@ PyMODINIT_FUNC PyInit__scoring(void) {
         PyTuple_SET_ITEM(names, i, s);
     }
     /* What signals.py expects of this module: it ignores a build of another version rather than fail. */
-    if (PyModule_AddObjectRef(module, "SIGNALS", names) < 0 || PyModule_AddIntConstant(module, "API", 2) < 0)
+    if (PyModule_AddObjectRef(module, "SIGNALS", names) < 0 || PyModule_AddIntConstant(module, "API", 3) < 0)
         goto fail;
     Py_DECREF(names);
     return module;

@@ -66,6 +66,7 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
         # last).
         "judgement": 0.63,
         "novelty": 2.07,  # what only this paragraph of the cable says, against a summary restating the rest
+        "wording": 0.96,  # the words of the paragraphs editors quote (bot/picks/wording.tsv): provisional
     }
 )
 

@@ -1,7 +1,8 @@
 """The signals that say whether a paragraph is worth quoting, each named, explainable and bounded.
 
 Every signal is a small pure function of a `Passage` (one paragraph read in the context of its cable,
-with the corpus statistics) and returns a value in [0, 1]. A signal never decides alone:
+with the corpus statistics) and returns a value in [0, 1], but `wording`: a mean of its lexicon's weights,
+which are negative for the words of paragraphs editors pass over. A signal never decides alone:
 `bot.picks.score` multiplies each by an editor-tunable weight (negative for penalties) and adds them up,
 so the reasons of a pick are simply each signal's share of the score.
 
@@ -28,6 +29,7 @@ from types import ModuleType
 from typing import NamedTuple
 
 from bot.model import Cable, Paragraph
+from bot.picks.wording import Lexicon, load_lexicon
 
 # --- Word lists ---------------------------------------------------------------------------------
 # A word ending in "*" is a stem (any ending); two words are a phrase, matched as a pair of words.
@@ -755,6 +757,38 @@ def _repeated_in(cable: Cable) -> frozenset[str]:
     return last[1]
 
 
+# --- Wording: the words of quoted paragraphs ----------------------------------------------------
+
+
+def _wording_table(lexicon: Lexicon) -> dict[str, tuple[float, float]]:
+    """Each term of the lexicon with what `wording` adds up for it: (sif * lex, sif). The products are
+    made once, here, so that the compiled scorer adds the very same floats."""
+    return {term: (sif * lex, sif) for term, (sif, lex) in lexicon.items()}
+
+
+# bot/picks/wording.tsv (bot.picks.wording): a missing or malformed file stops the import, naming the line.
+# Replaced, never changed in place: the compiled scorer copies it, again whenever it is another object.
+_WORDING = _wording_table(load_lexicon(stop_words=STOP))
+
+
+def wording(p: Passage) -> float:
+    """How much its words are those of the paragraphs editors quote, from a lexicon learned from their
+    picks (bot/picks/wording.tsv): the mean of its terms' `lex` (positive for the words of quoted
+    paragraphs, negative for those of paragraphs passed over), each weighed by its `sif` (rare words
+    weigh more than common ones); 0.0 when none of its terms is in the lexicon. Not in [0, 1]: between the
+    lexicon's smallest and largest `lex`. Its terms are added in the order of the set (the compiled
+    scorer adds them in the same order, to give the same float)."""
+    num = 0.0
+    den = 0.0
+    get = _WORDING.get
+    for t in p.terms:
+        e = get(t)
+        if e is not None:
+            num += e[0]
+            den += e[1]
+    return num / den if den else 0.0
+
+
 # --- Length: a post or a short thread -----------------------------------------------------------
 
 
@@ -989,6 +1023,7 @@ SIGNALS: dict[str, Signal] = {
     "reference_item": reference_item,
     "hearsay": hearsay,
     "judgement": judgement,
+    "wording": wording,
 }
 """Every signal by the name editors use in `[picks.weights]` and see in the reasons."""
 
@@ -1092,9 +1127,10 @@ _COMPILED_SIGNALS = frozenset(
         "hearsay",
         "judgement",
         "novelty",
+        "wording",
     )
 )
-_SCORING_API = 2  # bot.picks._scoring's API constant: what this module expects of it
+_SCORING_API = 3  # bot.picks._scoring's API constant: what this module expects of it
 _ported_functions = dict(SIGNALS)  # the functions the C stands for (a signal replaced later is not)
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from bot.model import Cable, Paragraph
 from bot.picks import signals
 from bot.picks.signals import SIGNALS, Passage
+from bot.picks.wording import load_lexicon
 
 
 def cable_of(
@@ -352,7 +353,22 @@ def test_every_signal_stays_in_its_range_on_any_text(text, number, mark):
     p = passage(text, mark, number, df={"the": 5}, total=10)
     for name, signal in SIGNALS.items():
         value = signal(p)
-        assert 0.0 <= value <= 1.0, name
+        low, high = RANGES.get(name, (0.0, 1.0))
+        assert low <= value <= high, name
+
+
+# wording is a mean of its lexicon's lex (with 0.0 for no term of it): within their range, give or take
+# the rounding of the sums.
+_LEXICON = load_lexicon(stop_words=signals.STOP)
+_LEX = [lex for _, lex in _LEXICON.values()]
+RANGES = {"wording": (min(0.0, *_LEX) - 1e-9, max(0.0, *_LEX) + 1e-9)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(sorted(_LEXICON)) | st.text(max_size=8), max_size=200))
+def test_wording_stays_within_its_lexicons_range_on_text_of_its_words(pieces):
+    low, high = RANGES["wording"]
+    assert low <= signals.wording(passage(" ".join(pieces))) <= high
 
 
 # --- Reading fast, reading the same -------------------------------------------------------------------
