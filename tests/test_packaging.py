@@ -45,6 +45,7 @@ def test_the_wheel_carries_the_templates_the_sample_the_migrations_and_the_reade
         assert shipped == template.read_text(encoding="utf-8")
     assert {f"bot/_templates/{n}.j2" for n in ("x", "bluesky", "mastodon", "outbox")} <= names
     assert "bot/samples/08ASTANA2079.txt" in names
+    assert "bot/picks/wording.tsv" in names  # signals.py loads it at import: a wheel without it cannot pick
     for migration in (REPO_ROOT / "bot" / "store" / "migrations" / "versions").glob("*.py"):
         assert f"bot/store/migrations/versions/{migration.name}" in names
     assert any(n.startswith("bot/picks/_reading.") and n.endswith(".so") for n in names)

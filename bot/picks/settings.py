@@ -39,34 +39,35 @@ from typing import Any
 from bot.errors import ConfigError
 
 # Defaults in code; editors override any of them in [picks.weights]. Penalties are negative.
-# Learned from eleven editors' picks on 386 real cables (`python -m tests.picks.learn`, which says how and
-# why), except the guards, set by hand: what no editor weighs against a good paragraph, and no post carries.
+# Learned from 23 editors' picks on 1,215 real cables (`python -m tests.picks.learn`, which says how and
+# why), except the guards, set by hand: what no editor weighs against a good paragraph, and no post carries;
+# `wording` is learned with its lexicon, in the units of the score (`python -m tests.picks.wording`).
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {
-        "quotation": 1.87,
-        "named_people": 1.65,
-        "figures": 0.81,
-        "candour": 2.67,
-        "request_or_deal": 0.51,  # requests and deals are most cables' business: they tell little apart
-        "embassy_comment": 1.34,
-        "hearsay": 2.14,
-        "marking": 3.75,  # what was secret is what was revealing: editors pick (S) and (C) over (U)
-        "distinctiveness": 2.37,
+        "quotation": 1.99,
+        "named_people": 2.3,
+        "figures": 0.28,
+        "candour": 1.81,
+        "request_or_deal": 1.0,  # requests and deals are most cables' business: they tell little apart
+        "embassy_comment": 1.17,
+        "hearsay": 1.19,
+        "marking": 5.07,  # what was secret is what was revealing: editors pick (S) and (C) over (U)
+        "distinctiveness": 2.51,
         "fit": 0.25,  # a floor: editors did not prefer short paragraphs, but a long thread is worse to post
-        "dependence": -0.44,
+        "dependence": -0.25,  # a floor: a paragraph that leans on another is worse to post
         "boilerplate": -4.0,  # a guard
         "procedure": -1.0,  # a guard
-        "us_talking_points": -1.03,
+        "us_talking_points": -0.28,
         "redaction": -3.0,  # a guard
-        "summary": -1.95,  # summaries pack every name and figure: they must be revealing to win
+        "summary": -3.07,  # summaries pack every name and figure: they must be revealing to win
         "too_short": -3.0,  # a guard
         "reference_item": -6.0,  # a guard
         "boost": 1.5,
         # Last: `--jitter` draws a factor per weight in this order, so the others keep theirs (the newest
         # last).
-        "judgement": 0.63,
-        "novelty": 2.07,  # what only this paragraph of the cable says, against a summary restating the rest
-        "wording": 0.96,  # the words of the paragraphs editors quote (bot/picks/wording.tsv): provisional
+        "judgement": 0.34,
+        "novelty": 2.69,  # what only this paragraph of the cable says, against a summary restating the rest
+        "wording": 1.0,  # words of paragraphs editors quote (bot/picks/wording.tsv), in units of the score
     }
 )
 

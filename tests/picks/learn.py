@@ -26,11 +26,13 @@ sets 1 to 5). Three rules keep the result a picker an editor can read:
   about them, while the corpus holds plenty of them: their weights are the rule "never post these".
 - A signal keeps its sign: what counts for a paragraph never counts against it, and a penalty never
   helps (bounds from the signs of `HAND_WEIGHTS`).
-- `fit` keeps a small weight (`FLOORS`): the editors did not prefer short paragraphs, but a paragraph that
-  needs a long thread is still worse to post.
+- `fit` and `dependence` keep a small weight (`FLOORS`): the editors did not prefer short paragraphs, nor
+  mind a "see para 3" once the rest was good, but a paragraph that needs a long thread, or another
+  paragraph to be understood, is still worse to post.
 
-Only the signals' own values go in: no words, no positions, nothing the labels alone could teach (a
-word list learned from the labels did worse on editors left out, which is why there is none).
+Only the signals' own values go in: no positions, nothing the labels alone could teach. A word list learned
+from the labels alone did worse on editors left out; the one list learned from them, `wording`, is learned
+over word vectors by tests/picks/wording.py, with its own weight (`JOINT`).
 """
 
 from __future__ import annotations
@@ -73,9 +75,14 @@ HAND_WEIGHTS: Mapping[str, float] = {
     "reference_item": -6.0,
     "judgement": 1.0,
     "novelty": 1.0,  # (added after the hand-set weights, learned from the start: only its sign is set)
+    "wording": 1.0,  # (the same)
 }
 GUARDS = frozenset(("boilerplate", "procedure", "redaction", "too_short", "reference_item"))
-FLOORS: Mapping[str, float] = {"fit": 0.25}
+FLOORS: Mapping[str, float] = {"fit": 0.25, "dependence": -0.25}  # at least 0.25, at most -0.25
+# Learned elsewhere: `wording`'s lexicon and weight are learned together by tests/picks/wording.py, which
+# writes the lexicon in the units of the score (weight 1.0). Learning its weight again here, from the labels
+# its lexicon was learned on, would trust it more than editors left out bear out (2.0 here, against 1.0).
+JOINT: Mapping[str, float] = {"wording": 1.0}
 LAMBDA = 0.3
 
 
@@ -87,6 +94,7 @@ class Example:
     ref_id: str
     values: tuple[tuple[float, ...], ...]  # one row per citable, unblocked paragraph, in SIGNALS order
     picked: tuple[bool, ...]
+    terms: tuple[frozenset[str], ...] = ()  # each row's terms (for tests/picks/wording.py)
 
 
 def examples(
@@ -102,15 +110,16 @@ def examples(
             if cable is None:
                 continue
             scores = score_cable(cable, settings, stats.df, stats.total)
-            rows, picked = [], []
+            rows, picked, found = [], [], []
             for i, (para, score) in enumerate(zip(cable.paragraphs, scores, strict=True)):
                 if para.url is None or score.blocked:
                     continue
                 passage = Passage(para, cable, i, stats.df, stats.total)
                 rows.append(tuple(SIGNALS[name](passage) for name in names))
                 picked.append(para.number in label.picks)
+                found.append(passage.terms)
             if any(picked):
-                out.append(Example(set_name, label.ref_id, tuple(rows), tuple(picked)))
+                out.append(Example(set_name, label.ref_id, tuple(rows), tuple(picked), tuple(found)))
     return out
 
 
@@ -148,10 +157,10 @@ def fit(
     Projected gradient descent with Barzilai-Borwein steps and a backtracking line search: the problem is
     small (one weight per signal), and projecting onto the bounds keeps each learned weight's sign."""
     names = list(SIGNALS)
-    guards = {n: HAND_WEIGHTS[n] for n in GUARDS} if guards is None else guards
+    guards = {**{n: HAND_WEIGHTS[n] for n in GUARDS}, **JOINT} if guards is None else guards
     free = [i for i, n in enumerate(names) if n not in guards]
     lower = [(floors.get(n, 0.0) if signs.get(n, 1.0) > 0 else -math.inf) for n in names]
-    upper = [(math.inf if signs.get(n, 1.0) > 0 else 0.0) for n in names]
+    upper = [(math.inf if signs.get(n, 1.0) > 0 else floors.get(n, 0.0)) for n in names]
     fixed = {names.index(n): v for n, v in guards.items() if n in names}
 
     # The guards' share of each score is a constant offset: fold it in, and learn over the free columns.
@@ -255,7 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     print("weights = {")
     for n, v in weights.items():
-        print(f'    "{n}": {v:.2f},{"  # a guard, set by hand" if n in GUARDS else ""}')
+        why = "  # a guard, set by hand" if n in GUARDS else "  # with its lexicon" if n in JOINT else ""
+        print(f'    "{n}": {v:.2f},{why}')
     print("}")
     return 0
 
