@@ -575,22 +575,28 @@ static int sig_novelty(Call *call, Para *p, double *out) {
     return 0;
 }
 
-/* wording's lexicon as this module reads it: signals._WORDING ({term: (sif * lex, sif)}) copied into an
- * open-addressing table of (hash, term, sif * lex, sif) by the term's hash, which the paragraph's set
+/* wording's lexicon as this module reads it: signals._WORDING ({term: (sif * lex, sif)}, integers in units
+ * of 2**-32) copied into an open-addressing table of (hash, term, sif * lex, sif) by the term's hash, which
+ * the paragraph's set
  * holds, so that a term is looked up in one entry rather than through the dict's index and entries, the
  * key's string, a tuple and two floats. It is made again whenever _WORDING is another object or of another
  * size: signals.py replaces it, and never changes it in place. */
 typedef struct {
     Py_hash_t hash;
     PyObject *key; /* owned; NULL: an empty slot */
-    double product, sif;
+    long long product, sif;
 } WordingEntry;
+
+/* An entry's numbers stay below 2**40, so that a paragraph's sums (of fewer than 2**22 terms) never overflow
+ * and, below 2**53, convert to doubles exactly; larger ones are left to the Python function. */
+#define WORDING_ENTRY_MAX (1LL << 40)
+#define WORDING_EXACT (1LL << 53)
 
 static PyObject *wording_of = NULL; /* the _WORDING the table was made of (owned) */
 static Py_ssize_t wording_size = -1;
 static WordingEntry *wording_table = NULL;
 static size_t wording_mask = 0;
-static int wording_state = 0; /* 1: made; 0: _WORDING is not a dict of str -> (float, float) */
+static int wording_state = 0; /* 1: made; 0: _WORDING is not a dict of str -> (int, int) in range */
 
 static void wording_free(void) {
     if (wording_table)
@@ -621,9 +627,14 @@ static int wording_made(PyObject *lexicon) {
     PyObject *key, *value;
     while (PyDict_Next(lexicon, &pos, &key, &value)) {
         PyObject *product, *sif;
+        long long a = 0, b = 0;
+        int overflow_a = 0, overflow_b = 0;
         if (!PyUnicode_CheckExact(key) || !PyTuple_CheckExact(value) || PyTuple_GET_SIZE(value) != 2 ||
-            !PyFloat_CheckExact(product = PyTuple_GET_ITEM(value, 0)) ||
-            !PyFloat_CheckExact(sif = PyTuple_GET_ITEM(value, 1))) {
+            !PyLong_CheckExact(product = PyTuple_GET_ITEM(value, 0)) ||
+            !PyLong_CheckExact(sif = PyTuple_GET_ITEM(value, 1)) ||
+            ((a = PyLong_AsLongLongAndOverflow(product, &overflow_a)), overflow_a) ||
+            ((b = PyLong_AsLongLongAndOverflow(sif, &overflow_b)), overflow_b) || a >= WORDING_ENTRY_MAX ||
+            a <= -WORDING_ENTRY_MAX || b >= WORDING_ENTRY_MAX || b <= -WORDING_ENTRY_MAX) {
             wording_free();
             return 0;
         }
@@ -636,19 +647,20 @@ static int wording_made(PyObject *lexicon) {
         size_t i = (size_t)hash & wording_mask;
         while (wording_table[i].key) i = (i + 1) & wording_mask; /* (a dict's keys are distinct) */
         wording_table[i] =
-            (WordingEntry){hash, Py_NewRef(key), PyFloat_AS_DOUBLE(product), PyFloat_AS_DOUBLE(sif)};
+            (WordingEntry){hash, Py_NewRef(key), a, b};
     }
     wording_state = 1;
     return 1;
 }
 
 /* wording: the mean of the paragraph's terms' lex, weighed by their sif (the products made in signals.py).
- * The terms are added in the frozenset's own order, the order of the Python's `for t in p.terms`, so that
- * the sums are the same floats. */
+ * The sums are of integers, exact in any order; their quotient is correctly rounded, as Python's int / int
+ * is, when both are below 2**53 (otherwise the Python function divides them). */
 static int sig_wording(Call *call, Para *p, double *out) {
     int made = wording_made(call->got[N_WORDING]);
     if (made <= 0) return made < 0 ? -1 : FALLBACK;
-    double num = 0.0, den = 0.0;
+    long long num = 0, den = 0;
+    Py_ssize_t found = 0;
     PyObject *t;
     Py_hash_t hash;
     SetWalk walk = SET_WALK;
@@ -663,11 +675,15 @@ static int sig_wording(Call *call, Para *p, double *out) {
             if (e->hash == hash && same_str(e->key, t)) {
                 num += e->product;
                 den += e->sif;
+                found++;
                 break;
             }
     }
     if (more < 0) return -1;
-    *out = den != 0.0 ? num / den : 0.0; /* num / den if den else 0.0 */
+    if (found >= (1 << 22) || num >= WORDING_EXACT || num <= -WORDING_EXACT || den >= WORDING_EXACT ||
+        den <= -WORDING_EXACT)
+        return FALLBACK;
+    *out = den != 0 ? (double)num / (double)den : 0.0; /* num / den if den else 0.0 */
     return 0;
 }
 

@@ -760,10 +760,19 @@ def _repeated_in(cable: Cable) -> frozenset[str]:
 # --- Wording: the words of quoted paragraphs ----------------------------------------------------
 
 
-def _wording_table(lexicon: Lexicon) -> dict[str, tuple[float, float]]:
-    """Each term of the lexicon with what `wording` adds up for it: (sif * lex, sif). The products are
-    made once, here, so that the compiled scorer adds the very same floats."""
-    return {term: (sif * lex, sif) for term, (sif, lex) in lexicon.items()}
+# The lexicon's numbers in units of 2**-32, as integers: sums of integers are exact, so `wording` is the
+# same whatever order a paragraph's terms come in (a set's order changes with each process's hash seed),
+# and the compiled scorer gives it to the bit. (|sif * lex| < 2**40 for |lex| < 256: sums of a paragraph's
+# terms stay below 2**53, exact as floats too.)
+_WORDING_UNIT = 2**32
+
+
+def _wording_table(lexicon: Lexicon) -> dict[str, tuple[int, int]]:
+    """Each term of the lexicon with what `wording` adds up for it: (sif * lex, sif), in units of 2**-32."""
+    return {
+        term: (round(sif * lex * _WORDING_UNIT), round(sif * _WORDING_UNIT))
+        for term, (sif, lex) in lexicon.items()
+    }
 
 
 # bot/picks/wording.tsv (bot.picks.wording): a missing or malformed file stops the import, naming the line.
@@ -775,18 +784,17 @@ def wording(p: Passage) -> float:
     """How much its words are those of the paragraphs editors quote, from a lexicon learned from their
     picks (bot/picks/wording.tsv): the mean of its terms' `lex` (positive for the words of quoted
     paragraphs, negative for those of paragraphs passed over), each weighed by its `sif` (rare words
-    weigh more than common ones); 0.0 when none of its terms is in the lexicon. Not in [0, 1]: between the
-    lexicon's smallest and largest `lex`. Its terms are added in the order of the set (the compiled
-    scorer adds them in the same order, to give the same float)."""
-    num = 0.0
-    den = 0.0
+    weigh more than common ones); 0.0 when none of its terms is in the lexicon. Not in [0, 1]: in units of
+    the score (its learned weight is 1.0), 0 on the corpus's average paragraph."""
+    num = 0
+    den = 0
     get = _WORDING.get
     for t in p.terms:
         e = get(t)
         if e is not None:
             num += e[0]
             den += e[1]
-    return num / den if den else 0.0
+    return num / den if den else 0.0  # (int / int: the correctly rounded quotient)
 
 
 # --- Length: a post or a short thread -----------------------------------------------------------
