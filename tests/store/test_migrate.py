@@ -10,7 +10,7 @@ import time
 from sqlalchemy import inspect, text
 
 from bot.store import open_store
-from bot.store.migrate import head_revisions
+from bot.store.migrate import HEAD, current_revisions, head_revisions
 from tests.support import REPO_ROOT, cablebot_env
 
 TABLES = {"cables", "paragraphs", "corpus_terms", "corpus_stats", "queue", "alembic_version"}
@@ -20,9 +20,34 @@ def test_a_fresh_database_is_migrated_to_the_newest_revision(store):
     with store.read() as conn:
         tables = set(inspect(conn).get_table_names())
         versions = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+        read_without_alembic = current_revisions(conn)
     assert tables >= TABLES
-    assert versions == head_revisions()
+    assert versions == head_revisions() == read_without_alembic
     assert "0001_cables" in _ancestry(versions)
+
+
+def test_head_names_the_newest_migration_so_a_current_store_opens_without_alembic():
+    # A new migration updates HEAD too: a stale one would take a store one revision behind for current.
+    assert head_revisions() == {HEAD}
+
+
+def test_opening_a_current_store_does_not_load_alembic(store_url):
+    open_store(store_url).close()
+    script = textwrap.dedent("""
+        import sys
+        from bot.store import open_store
+        open_store(sys.argv[1]).close()
+        print("alembic" in sys.modules)
+    """)
+    opened = subprocess.run(
+        [sys.executable, "-c", script, store_url],
+        cwd=REPO_ROOT,
+        env=cablebot_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert opened.returncode == 0, opened.stderr
+    assert opened.stdout.strip() == "False"
 
 
 def test_the_next_paragraph_index_covers_only_postable_paragraphs(store):
