@@ -10,11 +10,10 @@ import pytest
 np = pytest.importorskip("numpy", reason="the wording learner needs NumPy (pip install -e '.[test]')")
 pytest.importorskip("scipy", reason="the wording learner needs SciPy (pip install -e '.[test]')")
 
-from bot.picks.signals import SIGNALS  # noqa: E402
-from tests.picks.learn import GUARDS  # noqa: E402
+from tests.picks.wording import FREE as FREE_NAMES  # noqa: E402
 from tests.picks.wording import Corpus, Design, Embedder, fit, hits, lexicon  # noqa: E402
 
-FREE = len([n for n in SIGNALS if n != "wording" and n not in GUARDS])
+FREE = len(FREE_NAMES)
 DIM = 12
 
 

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.model import Cable
-from bot.picks.corpus import count_corpus
+from bot.picks.corpus import CorpusStats, count_corpus
 from bot.picks.signals import SIGNALS, terms
 from tests.picks.evaluation import LABEL_SETS, load_labels, read_pages
 from tests.picks.learn import FLOORS, GUARDS, HAND_WEIGHTS, LAMBDA, examples
@@ -56,6 +56,7 @@ LEXICON = Path(__file__).resolve().parents[2] / "bot" / "picks" / "wording.tsv"
 CACHE = Path.home() / ".cache" / "cablebot" / "wording"
 # The signals learned with the direction: all but the one this learns, and the guards (fixed, as in learn.py).
 BASE = [name for name in SIGNALS if name != "wording"]
+FREE = [name for name in BASE if name not in GUARDS]  # the weights learned with the direction
 
 
 @dataclass(frozen=True)
@@ -105,15 +106,15 @@ class Embedder:
         self.sif = SIF / (SIF + share)
 
     def mean(self, paragraph_terms: frozenset[str], values: Any) -> Any:
+        import numpy as np
+
         ids = [self.index[t] for t in paragraph_terms if t in self.index]
         if not ids:
-            return values[0] * 0.0
+            return np.zeros_like(values[0])
         weights = self.sif[ids]
-        return (
-            (weights[:, None] * values[ids]).sum(0) / weights.sum()
-            if values.ndim == 2
-            else ((weights * values[ids]).sum() / weights.sum())
-        )
+        if values.ndim == 2:  # a vector per term
+            return (weights[:, None] * values[ids]).sum(0) / weights.sum()
+        return (weights * values[ids]).sum() / weights.sum()
 
 
 @dataclass(frozen=True)
@@ -130,9 +131,9 @@ def designs(
 ) -> list[Design]:
     import numpy as np
 
-    stats = count_corpus(cables.values())
+    stats = CorpusStats(body.df, body.total)
     sets = [(path.name, load_labels(path)) for path in label_paths]
-    free = [i for i, n in enumerate(SIGNALS) if n in BASE and n not in GUARDS]
+    free = [i for i, n in enumerate(SIGNALS) if n in FREE]
     fixed = [(i, HAND_WEIGHTS[n]) for i, n in enumerate(SIGNALS) if n in GUARDS]
     out = []
     for ex in examples(sets, cables, stats):
@@ -151,7 +152,7 @@ def fit(data: Sequence[Design], mu: float = MU, lam: float = LAMBDA) -> Any:
     import numpy as np
     from scipy.optimize import minimize
 
-    names = [n for n in SIGNALS if n in BASE and n not in GUARDS]
+    names = FREE
     k = data[0].rows.shape[1]
     bounds = [
         (FLOORS.get(n, 0.0), None) if HAND_WEIGHTS[n] > 0 else (None, FLOORS.get(n, 0.0)) for n in names
@@ -183,7 +184,7 @@ def lexicon(w: Any, body: Corpus, embed: Embedder) -> tuple[Any, float, float]:
     average paragraph (a constant, which changes no ranking); with that mean and the signal's deviation."""
     import numpy as np
 
-    free = len([n for n in SIGNALS if n in BASE and n not in GUARDS])
+    free = len(FREE)
     lex = embed.vectors @ w[free + 1 :]
     raw = np.array([embed.mean(t, lex) for t in body.paragraphs if any(x in embed.index for x in t)])
     return lex - raw.mean(), float(raw.mean()), float(raw.std())
@@ -233,10 +234,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     write(args.out, body, embed, lex, note)
     print(f"wrote {args.out}: {len(body.vocab)} terms; `wording` deviation over the corpus {deviation:.2f}")
-    free = [n for n in SIGNALS if n in BASE and n not in GUARDS]
     print(
         "the other weights, learned with it:",
-        ", ".join(f"{n} {v:.2f}" for n, v in zip(free, w, strict=False)),
+        ", ".join(f"{n} {v:.2f}" for n, v in zip(FREE, w, strict=False)),
     )
     return 0
 
