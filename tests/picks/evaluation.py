@@ -62,6 +62,10 @@ LABEL_SETS += (LABELS_10, LABELS_11)
 LABEL_SETS += tuple(
     Path(__file__).resolve().parent / "labels" / f"editor_picks_{n}.toml" for n in range(12, 36)
 )
+# Set 36: the last 21 pages no set held, labelled blind by L24 in session 6; 9 had something to pick (6 of 9
+# before it joined the others). Sets 14, 19, 26 and 33 were labelled a second time then, to measure how often
+# two editors agree (tests/picks/agreement.py); those second opinions are not learned from.
+LABEL_SETS += (Path(__file__).resolve().parent / "labels" / "editor_picks_36.toml",)
 # The default weights and the wording lexicon are learned from all of them now: `python -m tests.picks.learn
 # --cv` and `python -m tests.picks.wording --cv` measure each set with what was learned without it, the
 # nearest thing to an editor the picker has never met.

@@ -144,6 +144,13 @@ def real(ref_id: str) -> Cable:
         ("06MADRID2708", "Iglesias"),
         ("08LAGOS368", "Pickard"),
         ("09MADRID440", "Zaragoza"),
+        # Found by a labeller in session 6, who left each cable without a pick (labels/editor_picks_36.toml)
+        ("05PARIS3118", "Ricard"),
+        ("07MADRID545", "Sandomingo"),
+        ("08RIYADH1541", "Khanzada"),
+        ("09BRASILIA952", "Saito"),
+        ("09BUENOSAIRES641", "Taiana"),
+        ("09UNVIEVIENNA553", "Postl"),
     ],
 )
 def test_real_cables_never_amplify_the_source_they_protect(ref_id, name):

@@ -6,12 +6,14 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 np = pytest.importorskip("numpy", reason="the wording learner needs NumPy (pip install -e '.[test]')")
 pytest.importorskip("scipy", reason="the wording learner needs SciPy (pip install -e '.[test]')")
 
 from tests.picks.wording import FREE as FREE_NAMES  # noqa: E402
-from tests.picks.wording import Corpus, Design, Embedder, fit, hits, lexicon  # noqa: E402
+from tests.picks.wording import Corpus, Design, Embedder, _uses, fit, hits, lexicon  # noqa: E402
 
 FREE = len(FREE_NAMES)
 DIM = 12
@@ -60,3 +62,12 @@ def test_the_lexicon_is_in_the_units_of_the_score_and_zero_on_the_average_paragr
     assert abs(values.mean()) < 1e-9 and abs(values.std() - deviation) < 1e-9
     # a word's weight is its vector's projection on the learned direction, less one constant
     assert np.allclose(lex - embed.vectors @ (truth * 3.0), -mean)
+
+
+@given(st.text(alphabet=st.sampled_from("aZ9-é’'. \n\t-x"), max_size=60))
+def test_the_learner_splits_words_where_the_bot_does(text: str) -> None:
+    from bot.picks.signals import words
+
+    found = _uses(text)
+    assert [word for word, _, _ in found] == [word.lower() for word in words(text)]
+    assert all(text[begin:end].lower() == word for word, begin, end in found)
