@@ -16,7 +16,6 @@ separates cablebot from 0.75 is what it reads, not noise in the labels.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from bot.model import Cable
 from bot.picks.corpus import CorpusStats, count_corpus
 from bot.picks.score import score_cable, top_pick
 from bot.picks.settings import PickSettings
-from tests.picks.evaluation import Label, load_labels, read_pages
+from tests.picks.evaluation import Label, add_shared_option, load_labels, read_pages
 
 LABELS = Path(__file__).resolve().parent / "labels"
 SECOND_OPINIONS = {n: LABELS / f"second_opinion_{n}.toml" for n in (14, 19, 26, 33)}
@@ -67,10 +66,7 @@ def agreement(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--shared",
-        default=os.environ.get("CABLEBOT_SHARED") or str(Path(__file__).resolve().parents[3] / "shared"),
-    )
+    add_shared_option(parser)
     args = parser.parse_args(argv)
     cables = read_pages(Path(args.shared) / "cables" / "html")
     stats = count_corpus(cables.values())

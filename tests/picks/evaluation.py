@@ -113,6 +113,14 @@ def read_pages(html_dir: Path) -> dict[str, Cable]:
     return cables
 
 
+def add_shared_option(parser: argparse.ArgumentParser) -> None:
+    """`--shared`: the folder that holds cables/html (CABLEBOT_SHARED, else ../shared beside the project)."""
+    parser.add_argument(
+        "--shared",
+        default=os.environ.get("CABLEBOT_SHARED") or str(Path(__file__).resolve().parents[3] / "shared"),
+    )
+
+
 def evaluate(
     labels: Sequence[Label],
     cables: dict[str, Cable],
@@ -148,10 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--jitter", type=int, default=0, metavar="N", help="mean over N jittered weightings")
-    parser.add_argument(
-        "--shared",
-        default=os.environ.get("CABLEBOT_SHARED") or str(Path(__file__).resolve().parents[3] / "shared"),
-    )
+    add_shared_option(parser)
     args = parser.parse_args(argv)
     cables = read_pages(Path(args.shared) / "cables" / "html")
     stats = count_corpus(cables.values())

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -50,7 +49,7 @@ from bot.picks.corpus import CorpusStats, count_corpus
 from bot.picks.score import score_cable
 from bot.picks.settings import PickSettings
 from bot.picks.signals import SIGNALS, Passage
-from tests.picks.evaluation import LABEL_SETS, Label, load_labels, read_pages
+from tests.picks.evaluation import LABEL_SETS, Label, add_shared_option, load_labels, read_pages
 
 # The weights as they were set by hand before they were learned: their signs bound the learned ones, and
 # the guards keep theirs.
@@ -230,10 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cv", action="store_true", help="leave one set out, for every set")
     parser.add_argument("--train", metavar="SETS", help="learn from these sets only (1-based: '1-5', '1,3')")
     parser.add_argument("--lambda", dest="lam", type=float, default=LAMBDA)
-    parser.add_argument(
-        "--shared",
-        default=os.environ.get("CABLEBOT_SHARED") or str(Path(__file__).resolve().parents[3] / "shared"),
-    )
+    add_shared_option(parser)
     args = parser.parse_args(argv)
     data, names = _load(Path(args.shared))
     hand = PickSettings().weights

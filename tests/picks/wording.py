@@ -55,7 +55,7 @@ from typing import Any
 from bot.model import Cable
 from bot.picks.corpus import CorpusStats, count_corpus
 from bot.picks.signals import SIGNALS, terms
-from tests.picks.evaluation import LABEL_SETS, load_labels, read_pages
+from tests.picks.evaluation import LABEL_SETS, add_shared_option, load_labels, read_pages
 from tests.picks.learn import FLOORS, GUARDS, HAND_WEIGHTS, LAMBDA, _sets, examples
 
 SIF = 0.01
@@ -265,10 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--alone", action="store_true", help="each word encoded alone, not read in context")
     parser.add_argument("--mu", type=float, default=MU)
     parser.add_argument("--out", type=Path, default=LEXICON)
-    parser.add_argument(
-        "--shared",
-        default=os.environ.get("CABLEBOT_SHARED") or str(Path(__file__).resolve().parents[3] / "shared"),
-    )
+    add_shared_option(parser)
     args = parser.parse_args(argv)
     cables = read_pages(Path(args.shared) / "cables" / "html")
     body = corpus(cables)
