@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,18 +64,27 @@ def agreement(
     return Agreement(*counts)
 
 
+def per_set(cables: dict[str, Cable], stats: CorpusStats) -> dict[int, Agreement]:
+    """The agreement on each set labelled twice, by set number."""
+    return {
+        n: agreement(load_labels(LABELS / f"editor_picks_{n}.toml"), load_labels(path), cables, stats)
+        for n, path in SECOND_OPINIONS.items()
+    }
+
+
+def summed(found: Iterable[Agreement]) -> Agreement:
+    return Agreement(*(sum(column) for column in zip(*(vars(a).values() for a in found), strict=True)))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_shared_option(parser)
     args = parser.parse_args(argv)
     cables = read_pages(Path(args.shared) / "cables" / "html")
-    stats = count_corpus(cables.values())
-    total = [0] * 5
-    for n, path in SECOND_OPINIONS.items():
-        found = agreement(load_labels(LABELS / f"editor_picks_{n}.toml"), load_labels(path), cables, stats)
-        total = [a + b for a, b in zip(total, vars(found).values(), strict=True)]
-        _print(f"set {n}", found)
-    _print("all", Agreement(*total))
+    found = per_set(cables, count_corpus(cables.values()))
+    for n, result in found.items():
+        _print(f"set {n}", result)
+    _print("all", summed(found.values()))
     return 0
 
 

@@ -216,7 +216,8 @@ def _load(shared: Path) -> tuple[list[Example], list[str]]:
     return examples(sets, cables, count_corpus(cables.values())), [name for name, _ in sets]
 
 
-def _sets(spec: str, names: Sequence[str]) -> list[str]:
+def sets_of(spec: str, names: Sequence[str]) -> list[str]:
+    """The file names of the label sets a spec names, 1-based: "1-5", "1,3", "2-4,7"."""
     chosen: list[str] = []
     for part in spec.split(","):
         first, _, last = part.partition("-")
@@ -249,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"current weights {top1(hand, data):.2f}"
         )
         return 0
-    train = _sets(args.train, names) if args.train else names
+    train = sets_of(args.train, names) if args.train else names
     weights = fit([ex for ex in data if ex.label_set in train], args.lam)
     for name in names:
         held = [ex for ex in data if ex.label_set == name]

