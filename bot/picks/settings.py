@@ -44,29 +44,29 @@ from bot.errors import ConfigError
 # `wording` is learned with its lexicon, in the units of the score (`python -m tests.picks.wording`).
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {
-        "quotation": 2.0,
-        "named_people": 2.48,
-        "figures": 0.32,
-        "candour": 1.66,
-        "request_or_deal": 0.88,  # requests and deals are most cables' business: they tell little apart
-        "embassy_comment": 1.16,
-        "hearsay": 1.15,
-        "marking": 4.86,  # what was secret is what was revealing: editors pick (S) and (C) over (U)
-        "distinctiveness": 2.36,
+        "quotation": 1.9,
+        "named_people": 2.72,
+        "figures": 0.28,
+        "candour": 1.72,
+        "request_or_deal": 0.89,  # requests and deals are most cables' business: they tell little apart
+        "embassy_comment": 1.23,
+        "hearsay": 1.16,
+        "marking": 4.7,  # what was secret is what was revealing: editors pick (S) and (C) over (U)
+        "distinctiveness": 2.43,
         "fit": 0.25,  # a floor: editors did not prefer short paragraphs, but a long thread is worse to post
         "dependence": -0.25,  # a floor: a paragraph that leans on another is worse to post
         "boilerplate": -4.0,  # a guard
         "procedure": -1.0,  # a guard
-        "us_talking_points": -0.27,
+        "us_talking_points": -0.21,
         "redaction": -3.0,  # a guard
-        "summary": -2.77,  # summaries pack every name and figure: they must be revealing to win
+        "summary": -2.6,  # summaries pack every name and figure: they must be revealing to win
         "too_short": -3.0,  # a guard
         "reference_item": -6.0,  # a guard
         "boost": 1.5,
         # Last: `--jitter` draws a factor per weight in this order, so the others keep theirs (the newest
         # last).
-        "judgement": 0.28,
-        "novelty": 2.64,  # what only this paragraph of the cable says, against a summary restating the rest
+        "judgement": 0.16,
+        "novelty": 2.34,  # what only this paragraph of the cable says, against a summary restating the rest
         "wording": 1.0,  # words of paragraphs editors quote (bot/picks/wording.tsv), in units of the score
     }
 )

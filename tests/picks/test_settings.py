@@ -30,6 +30,18 @@ def test_the_shipped_config_is_valid():
     assert settings.same_cable_window == timedelta(days=3)
 
 
+def test_the_weights_the_shipped_config_shows_editors_are_the_defaults():
+    """Editors read the commented weights in config/bot.toml as the defaults: they follow each relearning."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "config" / "bot.toml").read_text(encoding="utf-8")
+    section = text.split("[picks.weights]", 1)[1].split("\n\n", 1)[0]
+    shown = {name: float(value) for name, value in re.findall(r"^# (\w+) = (-?[\d.]+)", section, re.M)}
+    assert len(shown) >= 5
+    assert shown == {name: DEFAULT_WEIGHTS[name] for name in shown}
+
+
 @pytest.mark.parametrize(
     ("table", "named"),
     [
