@@ -31,9 +31,10 @@ DULL = "The delegation discussed the agenda for the meeting with the ministry an
 
 
 def corpus():
+    # 09ALPHA1's paragraph 1 is the corpus's best, its paragraph 3 the next best: the tests below lean on it.
     return [
         make_cable(
-            "09ALPHA1", [GOOD, DULL, GREAT], origin="Embassy Alpha", created=datetime(2009, 1, 5, tzinfo=UTC)
+            "09ALPHA1", [GREAT, DULL, GOOD], origin="Embassy Alpha", created=datetime(2009, 1, 5, tzinfo=UTC)
         ),
         make_cable("08BETA2", [FAIR, DULL], origin="Embassy Beta", created=datetime(2008, 2, 5, tzinfo=UTC)),
         make_cable(
@@ -272,7 +273,7 @@ def test_a_posted_paragraph_stays_posted_when_its_cable_is_re_ingested(filled, l
     post(filled, "news", "09ALPHA1", "1", at=NOW - timedelta(days=30), linked=linked)
     fuller = make_cable(
         "09ALPHA1",
-        [GOOD, DULL, GREAT, DULL + " More."],
+        [GREAT, DULL, GOOD, DULL + " More."],
         origin="Embassy Alpha",
         created=datetime(2009, 1, 5, tzinfo=UTC),
     )
