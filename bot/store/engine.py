@@ -6,6 +6,8 @@ that an editor sees what to fix and no secret reaches a log.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,9 +73,9 @@ def _sqlite_engine(url: URL) -> Engine:
         # BEGIN skips DDL, which would make migrations non-transactional.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")  # readers (the worker) never block the writer (ingest)
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # first: what follows may wait
+        _use_wal(cursor)  # readers (the worker) never block the writer (ingest)
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; a crash loses at most the last commit
         cursor.close()
 
@@ -85,6 +87,29 @@ def _sqlite_engine(url: URL) -> Engine:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _use_wal(cursor: sqlite3.Cursor) -> None:
+    """Put the file in WAL mode, which it keeps: later connections find it there and take no lock.
+
+    Converting reads the file, then needs it alone; SQLite fails that step at once ("database is
+    locked"), without waiting in the busy handler, when another connection is writing or converting
+    too, as replicas opening a new store together do. So it is tried again until one of them has
+    converted the file or the busy timeout has passed.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    pause = 0.005
+    while True:
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(2 * pause, 0.1)
 
 
 @contextmanager

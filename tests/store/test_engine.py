@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+
 import pytest
 
 from bot.errors import StoreError
@@ -37,3 +40,23 @@ def test_the_sqlite_data_folder_is_created(tmp_path):
     with open_store(f"sqlite:///{target}") as store:
         assert store.counts() == {"cables": 0, "paragraphs": 0}
     assert target.exists()
+
+
+def test_a_store_opened_while_another_process_writes_the_file_waits_for_it_and_turns_it_to_wal(tmp_path):
+    # A new file is in rollback mode until one replica converts it; converting while another connection
+    # writes fails at once in SQLite, busy timeout or not, so opening must wait for the writer instead.
+    target = tmp_path / "cablebot.db"
+    writer = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE other (x)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO other VALUES (1)")
+    done = threading.Timer(0.5, writer.execute, ["COMMIT"])
+    done.start()
+    try:
+        with open_store(f"sqlite:///{target}") as store, store.read() as conn:
+            mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar_one()
+            written = conn.exec_driver_sql("SELECT count(*) FROM other").scalar_one()
+    finally:
+        done.join()
+        writer.close()
+    assert (mode, written) == ("wal", 1)
